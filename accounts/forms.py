@@ -1,0 +1,47 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accounts.imaging import EncodedImage, ImageLimits, ImageRejected, square_avatar
+from accounts.models import TIMEZONE_CHOICES, User
+
+IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=User._meta.get_field("display_name").max_length,
+        required=False,
+        help_text=_("Shown instead of your username. Leave empty to use your username."),
+    )
+    bio = forms.CharField(
+        label=_("Bio"),
+        max_length=User._meta.get_field("bio").max_length,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    timezone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=TIMEZONE_CHOICES,
+        help_text=_("Times on Likewise are shown in this time zone."),
+    )
+    avatar = forms.FileField(
+        label=_("New avatar"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": IMAGE_ACCEPT}),
+        help_text=_("JPEG, PNG, WebP or GIF. It will be cropped to a square."),
+    )
+    remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)
+
+    def clean_avatar(self) -> EncodedImage | None:
+        upload = self.cleaned_data.get("avatar")
+        if not upload:
+            return None
+        limits = ImageLimits(
+            max_bytes=settings.AVATAR_MAX_BYTES, max_pixels=settings.AVATAR_MAX_PIXELS
+        )
+        try:
+            return square_avatar(upload, limits, side=settings.AVATAR_SIZE)
+        except ImageRejected as error:
+            raise forms.ValidationError(str(error), code="invalid_image") from error

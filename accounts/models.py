@@ -1,0 +1,76 @@
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.validators import username_validators
+
+TIMEZONE_CHOICES = sorted((name, name) for name in zoneinfo.available_timezones())
+
+
+class User(AbstractUser):
+    """A person on Likewise. Custom from the first migration so it can grow freely."""
+
+    username = models.CharField(
+        _("username"),
+        max_length=30,
+        unique=True,
+        validators=username_validators,
+        help_text=_("Up to 30 letters, digits, underscores or dots. Shown as @username."),
+        error_messages={"unique": _("That username is taken.")},
+    )
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    bio = models.TextField(_("bio"), max_length=300, blank=True)
+    avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="UTC"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        permissions = [
+            ("review_engagement", _("Can review suspicious engagement")),
+            ("review_reports", _("Can review user reports")),
+            ("act_on_content", _("Can hide content and restrict users")),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def name(self) -> str:
+        """What to call this person on screen."""
+        return self.display_name or self.username
+
+    @property
+    def initial(self) -> str:
+        return self.name[:1].upper()
+
+    def get_absolute_url(self) -> str:
+        return reverse("profile", kwargs={"username": self.username})
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="following_links", verbose_name=_("follower")
+    )
+    followed = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="follower_links", verbose_name=_("followed")
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followed"], name="follow_once"),
+            models.CheckConstraint(condition=~Q(follower=F("followed")), name="follow_not_self"),
+        ]
+        indexes = [models.Index(fields=["followed", "-created"], name="follow_followed_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.follower} → {self.followed}"

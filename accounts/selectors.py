@@ -1,0 +1,70 @@
+"""Reads for accounts pages, with their query shapes fixed here."""
+
+from collections.abc import Iterable
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Follow, User
+
+
+def _follow_count(side: str) -> Coalesce:
+    """A subquery counting Follow rows whose ``side`` is the outer user."""
+    rows = (
+        Follow.objects.filter(**{side: OuterRef("pk")})
+        .order_by()
+        .values(side)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows), 0)
+
+
+def user_with_counts(username: str) -> User:
+    """The active user named ``username`` (any case) with follower and following counts."""
+    return get_object_or_404(
+        User.objects.filter(is_active=True).annotate(
+            follower_count=_follow_count("followed"),
+            following_count=_follow_count("follower"),
+        ),
+        username__iexact=username,
+    )
+
+
+def active_user(username: str) -> User:
+    return get_object_or_404(User.objects.filter(is_active=True), username__iexact=username)
+
+
+def followers_of(user: User) -> QuerySet[User]:
+    """People who follow ``user``, most recent first."""
+    return User.objects.filter(is_active=True, following_links__followed=user).order_by(
+        "-following_links__created"
+    )
+
+
+def followed_by(user: User) -> QuerySet[User]:
+    """People ``user`` follows, most recent first."""
+    return User.objects.filter(is_active=True, follower_links__follower=user).order_by(
+        "-follower_links__created"
+    )
+
+
+def followed_ids(viewer: User, people: Iterable[User]) -> set[int]:
+    """Which of ``people`` the viewer follows, in one query."""
+    if not viewer.is_authenticated:
+        return set()
+    ids = [person.pk for person in people]
+    return set(
+        Follow.objects.filter(follower=viewer, followed_id__in=ids).values_list(
+            "followed_id", flat=True
+        )
+    )
+
+
+def people_to_discover(viewer: User, limit: int = 12) -> QuerySet[User]:
+    """Active people the viewer does not follow yet, newest members first."""
+    people = User.objects.filter(is_active=True).order_by("-date_joined")
+    if viewer.is_authenticated:
+        people = people.exclude(pk=viewer.pk).exclude(follower_links__follower=viewer)
+    return people[:limit]

@@ -1,0 +1,51 @@
+"""Friendly error pages. HTMX requests get just the message fragment, shown as a toast."""
+
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+ERRORS = {
+    400: (_("Something was wrong with that request"), _("Please go back and try again.")),
+    403: (_("You can't do that"), _("You don't have permission to see or change this.")),
+    404: (_("Not found"), _("The page or photo you were looking for isn't here.")),
+    405: (_("That didn't work"), _("This address can't be used that way.")),
+    413: (_("Too large"), _("What you sent is larger than we accept.")),
+    429: (_("Slow down"), _("You're doing that too often. Wait a moment and try again.")),
+    500: (_("Something went wrong on our side"), _("We've been told. Please try again soon.")),
+}
+
+
+def error_response(
+    request: HttpRequest | None, status: int, message: str | None = None
+) -> HttpResponse:
+    title, default_message = ERRORS[status]
+    template_name = "error.html"
+    if request is not None and getattr(request, "htmx", False):
+        template_name += "#message"
+    context = {"status": status, "title": title, "message": message or default_message}
+    return HttpResponse(render_to_string(template_name, context, request), status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(request, 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(request, 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(request, 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No request context on purpose: whatever failed may fail again while rendering it.
+    return error_response(None, 500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return error_response(
+        request,
+        403,
+        _("Your session expired or the form was stale. Reload the page and try again."),
+    )

@@ -1,0 +1,1 @@
+"""Engagement: the like/unlike policy, likes, events and their signals."""

@@ -1,0 +1,1 @@
+"""Notifications: hear engagement through its signals and tell owners."""

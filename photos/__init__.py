@@ -1,0 +1,1 @@
+"""Photos: upload pipeline, renditions, photo pages and profile grids."""

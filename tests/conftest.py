@@ -1,0 +1,56 @@
+"""Shared personas and helpers. Each persona is a verified user who can log in."""
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached values never leak from one test into the next."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="olivia", display_name="Olivia Owner")
+
+
+@pytest.fixture
+def fan(db):
+    return UserFactory(username="fabio", display_name="Fabio Fan")
+
+
+@pytest.fixture
+def stranger(db):
+    return UserFactory(username="sam", display_name="Sam Stranger")
+
+
+@pytest.fixture
+def moderator(db):
+    return UserFactory(username="mona", display_name="Mona Moderator", moderator=True)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="ada", display_name="Ada Admin", admin=True)
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def fan_client(client, fan):
+    client.force_login(fan)
+    return client
+
+
+@pytest.fixture
+def htmx_headers():
+    return {"HX-Request": "true"}

@@ -1,0 +1,43 @@
+"""Image files made on the fly for upload tests: good ones and hostile ones."""
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (64, 48), colour="red", **save) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format=fmt, **save)
+    return buffer.getvalue()
+
+
+def upload(content: bytes, name: str = "picture.png", content_type: str = "image/png"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def jpeg_with_gps_and_rotation() -> bytes:
+    """A 60x30 JPEG whose EXIF says: rotate 90° (orientation 6) and here is my GPS position."""
+    image = Image.new("RGB", (60, 30), "blue")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    exif[0x8825] = {1: "N", 2: (38.0, 42.0, 0.0), 3: "W", 4: (9.0, 8.0, 0.0)}  # GPS IFD
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def decompression_bomb() -> bytes:
+    """A tiny PNG that claims 20000x20000 pixels: small on disk, huge in memory."""
+    buffer = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def truncated_jpeg() -> bytes:
+    data = image_bytes("JPEG", size=(400, 400), colour="green")
+    return data[: len(data) // 2]
+
+
+def renamed_executable() -> bytes:
+    return b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
