@@ -101,5 +101,15 @@ def encode_webp(image: Image.Image, *, quality: int = 82) -> EncodedImage:
 
 def square_avatar(upload, limits: ImageLimits, *, side: int) -> EncodedImage:
     """Centre-crop an uploaded image to a ``side`` x ``side`` WebP avatar."""
-    image = normalise(load_image(upload, limits))
-    return encode_webp(ImageOps.fit(image, (side, side), Image.Resampling.LANCZOS))
+    return encode_webp(square_crop(normalise(load_image(upload, limits)), side))
+
+
+def fit_within(image: Image.Image, max_side: int) -> Image.Image:
+    """A copy no larger than ``max_side`` on its long side (never upscaled)."""
+    copy = image.copy()
+    copy.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return copy
+
+
+def square_crop(image: Image.Image, side: int) -> Image.Image:
+    return ImageOps.fit(image, (side, side), Image.Resampling.LANCZOS)

@@ -18,24 +18,6 @@ from config.views import error_response
 PEOPLE_PER_PAGE = 30
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    people = list(selectors.people_to_discover(request.user))
-    return render(
-        request,
-        "home.html",
-        {"people": people, "followed_ids": selectors.followed_ids(request.user, people)},
-    )
-
-
-def profile(request: HttpRequest, username: str) -> HttpResponse:
-    person = selectors.user_with_counts(username)
-    return render(
-        request,
-        "accounts/profile.html",
-        {"person": person, "followed_ids": selectors.followed_ids(request.user, [person])},
-    )
-
-
 @login_required
 def profile_edit(request: HttpRequest) -> HttpResponse:
     user = request.user

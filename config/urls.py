@@ -3,19 +3,25 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from accounts import views as account_views
+from photos import views as photo_views
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", photo_views.home, name="home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("photos.urls")),
 ]
 
 if settings.SERVE_MEDIA:
+    # Only public renditions and avatars; photo masters are never served.
     media_prefix = settings.MEDIA_URL.lstrip("/")
     urlpatterns.append(
-        re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+        re_path(
+            rf"^{media_prefix}(?P<path>(?:avatars|photos/r)/[\w.-]+)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
     )
 
 handler400 = "config.views.bad_request"

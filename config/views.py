@@ -20,7 +20,8 @@ def error_response(
 ) -> HttpResponse:
     title, default_message = ERRORS[status]
     template_name = "error.html"
-    if request is not None and getattr(request, "htmx", False):
+    # Read the header itself: this also runs before django-htmx's middleware has.
+    if request is not None and request.headers.get("HX-Request") == "true":
         template_name += "#message"
     context = {"status": status, "title": title, "message": message or default_message}
     return HttpResponse(render_to_string(template_name, context, request), status=status)

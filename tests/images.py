@@ -41,3 +41,36 @@ def truncated_jpeg() -> bytes:
 
 def renamed_executable() -> bytes:
     return b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
+
+
+def jpeg_halves_with_gps_and_rotation() -> bytes:
+    """A 60x30 JPEG, left half red and right half blue, with GPS and orientation 6.
+
+    Shown upright (rotated 90° clockwise) it is 30x60 with red on top and blue below, so
+    a square crop of it is red in its top half only if the orientation was applied.
+    """
+    image = Image.new("RGB", (60, 30), "blue")
+    image.paste("red", (0, 0, 30, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x8825] = {1: "N", 2: (38.0, 42.0, 0.0), 3: "W", 4: (9.0, 8.0, 0.0)}
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif, quality=95)
+    return buffer.getvalue()
+
+
+def blank_png(size: tuple[int, int]) -> bytes:
+    """A 1-bit PNG of ``size``: compresses to almost nothing whatever its pixel count."""
+    buffer = io.BytesIO()
+    Image.new("1", size).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def animated_gif(frames: int, size: tuple[int, int] = (2, 2)) -> bytes:
+    """A GIF with ``frames`` distinct frames (alternating colours so none are merged)."""
+    images = [Image.new("P", size, index % 2) for index in range(frames)]
+    for image in images:
+        image.putpalette([0, 0, 0, 255, 255, 255])
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=20)
+    return buffer.getvalue()

@@ -43,15 +43,18 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_htmx",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "accounts",
+    "photos",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +70,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+FORM_RENDERER = "config.forms.SiteFormRenderer"
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -223,5 +227,17 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "INFO"}},
+    "loggers": {"django.server": {"level": "INFO"}, "django.tasks": {"level": "WARNING"}},
 }
+
+# --- Photos ---------------------------------------------------------------------------
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 20 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
+PHOTO_MAX_FRAMES = env_int("PHOTO_MAX_FRAMES", 500)
+PHOTO_MASTER_SIZE = 4096  # clean working copy for later renditions; never linked
+PHOTO_LARGE_SIZE = 2048  # made by a background task
+PHOTO_DISPLAY_SIZE = 1280
+PHOTO_THUMBNAIL_SIZE = 480
+PHOTOS_PER_PAGE = 24
+# Requests larger than this are refused with 413 before their body is read.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 1024 * 1024)

@@ -24,3 +24,28 @@
     showToast('<div class="error-message" role="alert"><p>You seem to be offline. Please try again.</p></div>');
   });
 })();
+
+// Upload form: preview the chosen photo and show upload progress.
+(function () {
+  "use strict";
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches(".upload-form input[type=file]")) return;
+    var preview = input.form.querySelector(".upload-preview");
+    var file = input.files && input.files[0];
+    if (!preview || !file) return;
+    preview.src = URL.createObjectURL(file);
+    preview.hidden = false;
+    input.form.querySelector(".drop-zone-text").textContent = file.name;
+  });
+
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.target.closest && event.target.closest("[data-upload-progress]");
+    if (!form || !event.detail.lengthComputable) return;
+    var bar = form.querySelector(".upload-progress");
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+    bar.textContent = bar.value + "%";
+  });
+})();

@@ -1,0 +1,50 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+CAPTION_MAX_LENGTH = 2200
+ALT_TEXT_MAX_LENGTH = 1000
+
+
+class Photo(models.Model):
+    """A posted photo. Only re-encoded renditions are stored; the uploaded bytes are not."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="photos",
+        verbose_name=_("owner"),
+    )
+    caption = models.TextField(_("caption"), max_length=CAPTION_MAX_LENGTH, blank=True)
+    alt_text = models.CharField(_("alt text"), max_length=ALT_TEXT_MAX_LENGTH)
+    hide_like_count = models.BooleanField(_("hide like count"), default=False)
+    created = models.DateTimeField(_("posted"), default=timezone.now)
+
+    # Clean working copy (metadata stripped, capped size) for renditions made later.
+    # It lives outside the served media prefix and is never linked.
+    master = models.FileField(_("master"), upload_to="photos/masters/")
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    display = models.FileField(_("display rendition"), upload_to="photos/r/")
+    display_width = models.PositiveIntegerField()
+    display_height = models.PositiveIntegerField()
+    thumbnail = models.FileField(_("thumbnail"), upload_to="photos/r/")
+    large = models.FileField(_("large rendition"), upload_to="photos/r/", blank=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["owner", "-created"], name="photo_owner_recent")]
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} by {self.owner_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("photo_detail", kwargs={"photo_id": self.pk})
+
+    @property
+    def stored_files(self) -> list[str]:
+        return [f.name for f in (self.master, self.display, self.thumbnail, self.large) if f]

@@ -1,0 +1,55 @@
+"""Turning a checked upload into the files we store for a photo."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from PIL import Image
+
+from accounts.imaging import (
+    EncodedImage,
+    ImageLimits,
+    encode_webp,
+    fit_within,
+    load_image,
+    normalise,
+    square_crop,
+)
+
+
+def photo_limits() -> ImageLimits:
+    return ImageLimits(
+        max_bytes=settings.PHOTO_MAX_BYTES,
+        max_pixels=settings.PHOTO_MAX_PIXELS,
+        max_frames=settings.PHOTO_MAX_FRAMES,
+    )
+
+
+def decode_upload(upload) -> Image.Image:
+    """The upright, metadata-free pixels of an upload (first frame of an animation).
+
+    Raises accounts.imaging.ImageRejected with a message for the user.
+    """
+    return normalise(load_image(upload, photo_limits()))
+
+
+@dataclass(frozen=True)
+class UploadRenditions:
+    master: EncodedImage
+    display: EncodedImage
+    thumbnail: EncodedImage
+
+
+def upload_renditions(image: Image.Image) -> UploadRenditions:
+    """What a photo needs before its page can be shown; larger sizes come later."""
+    return UploadRenditions(
+        master=encode_webp(fit_within(image, settings.PHOTO_MASTER_SIZE), quality=92),
+        display=encode_webp(fit_within(image, settings.PHOTO_DISPLAY_SIZE)),
+        thumbnail=encode_webp(square_crop(image, settings.PHOTO_THUMBNAIL_SIZE)),
+    )
+
+
+def large_rendition(master: Image.Image) -> EncodedImage | None:
+    """A large size for big screens, or None when the display size is already everything."""
+    if max(master.size) <= settings.PHOTO_DISPLAY_SIZE:
+        return None
+    return encode_webp(fit_within(master, settings.PHOTO_LARGE_SIZE), quality=85)

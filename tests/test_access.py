@@ -1,0 +1,119 @@
+"""Who may open which page. One test per view, healthchecks-style."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import PASSWORD, UserFactory
+
+LOGIN = reverse("account_login")
+
+
+def assert_redirects_to_login(response):
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
+
+
+# --- Public pages --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["home", "account_login", "account_signup"])
+def test_public_pages_open_to_everyone(client, owner, name):
+    assert client.get(reverse(name)).status_code == 200
+    client.force_login(owner)
+    assert client.get(reverse(name)).status_code in (200, 302)
+
+
+@pytest.mark.parametrize("name", ["profile", "followers", "following"])
+def test_profile_pages_are_public_and_read_only(client, owner, name):
+    response = client.get(reverse(name, args=[owner.username]))
+    assert response.status_code == 200
+    assert b"Log in to follow" in response.content or name != "profile"
+
+
+@pytest.mark.parametrize("name", ["profile", "followers", "following"])
+def test_profile_pages_404_for_unknown_and_deactivated_people(client, db, name):
+    assert client.get(reverse(name, args=["nobody"])).status_code == 404
+    gone = UserFactory(username="gone", is_active=False)
+    assert client.get(reverse(name, args=[gone.username])).status_code == 404
+
+
+def test_profile_url_is_case_insensitive(client, owner):
+    assert client.get("/@OLIVIA/").status_code == 200
+
+
+# --- Pages that need a login --------------------------------------------------------------
+
+
+def test_profile_edit_needs_login(client, owner):
+    assert_redirects_to_login(client.get(reverse("profile_edit")))
+    client.force_login(owner)
+    assert client.get(reverse("profile_edit")).status_code == 200
+
+
+def test_profile_edit_only_ever_edits_your_own_profile(client, owner, stranger):
+    client.force_login(stranger)
+    client.post(
+        reverse("profile_edit"),
+        {"display_name": "Hacked", "bio": "", "timezone": "UTC", "username": owner.username},
+    )
+    owner.refresh_from_db()
+    stranger.refresh_from_db()
+    assert owner.display_name == "Olivia Owner"
+    assert stranger.display_name == "Hacked"
+
+
+def test_owner_sees_edit_link_not_follow_button_on_own_profile(owner_client, owner):
+    page = owner_client.get(owner.get_absolute_url()).content.decode()
+    assert reverse("profile_edit") in page
+    assert reverse("follow", args=[owner.username]) not in page
+
+
+def test_follow_needs_login_and_post(client, owner, fan):
+    url = reverse("follow", args=[owner.username])
+    assert_redirects_to_login(client.post(url, {"following": "1"}))
+    client.force_login(fan)
+    response = client.get(url)
+    assert response.status_code == 405
+    assert b"be used that way" in response.content
+
+
+@pytest.mark.parametrize(
+    "name", ["account_email", "account_change_password", "mfa_index", "mfa_activate_totp"]
+)
+def test_account_security_pages_need_login(client, owner, name):
+    assert_redirects_to_login(client.get(reverse(name)))
+    # A real login (not force_login) so allauth counts it as a recent authentication.
+    client.post(LOGIN, {"login": owner.username, "password": PASSWORD})
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    assert client.get(reverse(name)).status_code == 200
+
+
+# --- Admin --------------------------------------------------------------------------------
+
+ADMIN_PAGES = [
+    "admin:index",
+    "admin:accounts_user_changelist",
+    "admin:accounts_follow_changelist",
+    "admin:auth_group_changelist",
+]
+
+
+@pytest.mark.parametrize("name", ADMIN_PAGES)
+def test_admin_is_staff_only(client, fan, moderator, admin_user, name):
+    url = reverse(name)
+    assert client.get(url).status_code == 302
+    for person in (fan, moderator):
+        client.force_login(person)
+        assert client.get(url).status_code == 302, f"{person} must not reach {name}"
+    client.force_login(admin_user)
+    assert client.get(url).status_code == 200
+
+
+def test_admin_user_list_searches_and_filters(client, admin_user, owner, fan):
+    client.force_login(admin_user)
+    url = reverse("admin:accounts_user_changelist")
+    page = client.get(url, {"q": "olivia"}).content.decode()
+    assert "olivia" in page
+    assert "fabio" not in page
+    assert client.get(url, {"is_staff__exact": "1"}).status_code == 200
+    assert client.get(url, {"o": "5"}).status_code == 200  # sort by follower count
