@@ -241,3 +241,9 @@ PHOTO_THUMBNAIL_SIZE = 480
 PHOTOS_PER_PAGE = 24
 # Requests larger than this are refused with 413 before their body is read.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 1024 * 1024)
+
+# `manage.py check_integrity` runs these (see config/integrity.py).
+INTEGRITY_CHECKS = [
+    "photos.integrity.photo_files_present",
+    "photos.integrity.orphan_media",
+]
