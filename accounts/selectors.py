@@ -39,14 +39,14 @@ def active_user(username: str) -> User:
 def followers_of(user: User) -> QuerySet[User]:
     """People who follow ``user``, most recent first."""
     return User.objects.filter(is_active=True, following_links__followed=user).order_by(
-        "-following_links__created"
+        "-following_links__created", "-following_links__pk"
     )
 
 
 def followed_by(user: User) -> QuerySet[User]:
     """People ``user`` follows, most recent first."""
     return User.objects.filter(is_active=True, follower_links__follower=user).order_by(
-        "-follower_links__created"
+        "-follower_links__created", "-follower_links__pk"
     )
 
 

@@ -16,15 +16,20 @@ ERRORS = {
 
 
 def error_response(
-    request: HttpRequest | None, status: int, message: str | None = None
+    request: HttpRequest,
+    status: int,
+    message: str | None = None,
+    *,
+    with_request_context: bool = True,
 ) -> HttpResponse:
     title, default_message = ERRORS[status]
     template_name = "error.html"
     # Read the header itself: this also runs before django-htmx's middleware has.
-    if request is not None and request.headers.get("HX-Request") == "true":
+    if request.headers.get("HX-Request") == "true":
         template_name += "#message"
     context = {"status": status, "title": title, "message": message or default_message}
-    return HttpResponse(render_to_string(template_name, context, request), status=status)
+    html = render_to_string(template_name, context, request if with_request_context else None)
+    return HttpResponse(html, status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -40,8 +45,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # No request context on purpose: whatever failed may fail again while rendering it.
-    return error_response(None, 500)
+    # No request context: whatever failed may fail again while rendering it.
+    return error_response(request, 500, with_request_context=False)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

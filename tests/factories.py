@@ -3,6 +3,10 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
 from accounts.models import Follow, User
+from photos.models import Photo
+from photos.renditions import decode_upload
+from photos.services import photo_create
+from tests.images import image_bytes, upload
 
 PASSWORD = "correct-horse-battery"
 
@@ -44,3 +48,37 @@ class FollowFactory(factory.django.DjangoModelFactory):
 
     follower = factory.SubFactory(UserFactory)
     followed = factory.SubFactory(UserFactory)
+
+
+class PhotoFactory(factory.django.DjangoModelFactory):
+    """A photo posted through the real pipeline (photos.services.photo_create).
+
+    ``size``, ``colour`` and ``fmt`` shape the generated image; ``created`` may be given to
+    backdate a photo (set after the pipeline has stored it).
+    """
+
+    class Meta:
+        model = Photo
+
+    class Params:
+        size = (64, 48)
+        colour = "teal"
+        fmt = "PNG"
+
+    owner = factory.SubFactory(UserFactory)
+    caption = factory.Faker("sentence")
+    alt_text = factory.Faker("sentence")
+    hide_like_count = False
+    image = factory.LazyAttribute(
+        lambda photo: decode_upload(
+            upload(image_bytes(photo.fmt, size=photo.size, colour=photo.colour))
+        )
+    )
+
+    @classmethod
+    def _create(cls, model_class, *args, created=None, **kwargs):
+        photo = photo_create(**kwargs)
+        if created is not None:
+            Photo.objects.filter(pk=photo.pk).update(created=created)
+            photo.refresh_from_db()
+        return photo

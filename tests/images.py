@@ -1,6 +1,7 @@
 """Image files made on the fly for upload tests: good ones and hostile ones."""
 
 import io
+import random
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -74,3 +75,34 @@ def animated_gif(frames: int, size: tuple[int, int] = (2, 2)) -> bytes:
     buffer = io.BytesIO()
     images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=20)
     return buffer.getvalue()
+
+
+def jpeg_with_gps(size: tuple[int, int] = (60, 30), colour="teal") -> bytes:
+    """A JPEG of ``size`` whose EXIF carries a GPS position (and a camera make)."""
+    image = Image.new("RGB", size, colour)
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam"  # Make
+    exif[0x8825] = {1: "N", 2: (38.0, 42.0, 0.0), 3: "W", 4: (9.0, 8.0, 0.0)}  # GPS IFD
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def noise_png(size: tuple[int, int] = (100, 100), seed: int = 0) -> bytes:
+    """A PNG of random pixels: it doesn't compress, so its byte size is about 3 x pixels."""
+    rng = random.Random(seed)
+    pixels = bytes(rng.getrandbits(8) for _ in range(size[0] * size[1] * 3))
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", size, pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def webp_chunks(data: bytes) -> list[bytes]:
+    """The chunk names (b"VP8 ", b"VP8X", b"EXIF", b"XMP " ...) of a WebP file, in order."""
+    assert data[:4] == b"RIFF" and data[8:12] == b"WEBP", "not a WebP file"
+    names, offset = [], 12
+    while offset + 8 <= len(data):
+        names.append(data[offset : offset + 4])
+        length = int.from_bytes(data[offset + 4 : offset + 8], "little")
+        offset += 8 + length + (length % 2)
+    return names
