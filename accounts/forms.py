@@ -33,6 +33,11 @@ class ProfileForm(forms.Form):
         help_text=_("JPEG, PNG, WebP or GIF. It will be cropped to a square."),
     )
     remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)
+    hide_like_counts = forms.BooleanField(
+        label=_("Hide like counts on other people's photos"),
+        required=False,
+        help_text=_("You will still see the count on your own photos."),
+    )
 
     def clean_avatar(self) -> EncodedImage | None:
         upload = self.cleaned_data.get("avatar")

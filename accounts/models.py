@@ -25,6 +25,9 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     bio = models.TextField(_("bio"), max_length=300, blank=True)
     avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
+    hide_like_counts = models.BooleanField(
+        _("hide like counts on other people's photos"), default=False
+    )
     timezone = models.CharField(
         _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="UTC"
     )

@@ -22,6 +22,7 @@ def profile_update(
     display_name: str,
     bio: str,
     timezone: str,
+    hide_like_counts: bool = False,
     avatar: EncodedImage | None = None,
     remove_avatar: bool = False,
 ) -> User:
@@ -30,6 +31,7 @@ def profile_update(
     user.display_name = display_name.strip()
     user.bio = bio.strip()
     user.timezone = timezone
+    user.hide_like_counts = hide_like_counts
     if avatar is not None:
         user.avatar.save(f"{uuid4().hex}.{avatar.extension}", avatar.content, save=False)
     elif remove_avatar:
@@ -37,7 +39,7 @@ def profile_update(
     new_avatar = user.avatar.name
     try:
         user.full_clean(exclude=["password"])
-        user.save(update_fields=["display_name", "bio", "timezone", "avatar"])
+        user.save(update_fields=["display_name", "bio", "timezone", "hide_like_counts", "avatar"])
     except Exception:
         if new_avatar and new_avatar != old_avatar:
             user.avatar.storage.delete(new_avatar)

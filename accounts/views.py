@@ -21,7 +21,12 @@ PEOPLE_PER_PAGE = 30
 @login_required
 def profile_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
-    initial = {"display_name": user.display_name, "bio": user.bio, "timezone": user.timezone}
+    initial = {
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "timezone": user.timezone,
+        "hide_like_counts": user.hide_like_counts,
+    }
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -3,14 +3,15 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from photos import views as photo_views
+from engagement import views as engagement_views
 
 urlpatterns = [
-    path("", photo_views.home, name="home"),
+    path("", engagement_views.home, name="home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("photos.urls")),
+    path("", include("engagement.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -21,6 +21,12 @@ class Photo(models.Model):
     alt_text = models.CharField(_("alt text"), max_length=ALT_TEXT_MAX_LENGTH)
     hide_like_count = models.BooleanField(_("hide like count"), default=False)
     created = models.DateTimeField(_("posted"), default=timezone.now)
+    # Kept exact by engagement.services.like_set: always the number of Like rows.
+    like_count = models.PositiveIntegerField(_("likes"), default=0)
+    # The unlike inference shield: withdrawals inside the current release window still
+    # count in what is displayed until the window ends (see engagement/shield.py).
+    shield_window = models.DateTimeField(null=True, blank=True, editable=False)
+    shield_withdrawals = models.PositiveIntegerField(default=0, editable=False)
 
     # Clean working copy (metadata stripped, capped size) for renditions made later.
     # It lives outside the served media prefix and is never linked.

@@ -6,7 +6,17 @@ from django.shortcuts import get_object_or_404
 from accounts.models import Follow, User
 from photos.models import Photo
 
-GRID_FIELDS = ["id", "owner_id", "created", "alt_text", "thumbnail"]
+GRID_FIELDS = [
+    "id",
+    "owner_id",
+    "created",
+    "alt_text",
+    "thumbnail",
+    "like_count",
+    "hide_like_count",
+    "shield_window",
+    "shield_withdrawals",
+]
 
 
 def photo_for_page(photo_id: int) -> Photo:

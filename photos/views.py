@@ -1,9 +1,6 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,44 +8,9 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts import selectors as account_selectors
 from photos import selectors, services
 from photos.forms import PhotoTextForm, PhotoUploadForm
 from photos.models import Photo
-
-
-def _photo_page(request: HttpRequest, photos: QuerySet[Photo]) -> Page:
-    return Paginator(photos, settings.PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
-
-
-def _render_paged(request: HttpRequest, template: str, partial: str, context: dict):
-    """The full page, or just the next page of photos for htmx's infinite scroll."""
-    if request.htmx and "page" in request.GET:
-        template = f"{template}#{partial}"
-    return render(request, template, context)
-
-
-@vary_on_headers("HX-Request")
-def home(request: HttpRequest) -> HttpResponse:
-    people = list(account_selectors.people_to_discover(request.user, limit=6))
-    context = {
-        "people": people,
-        "followed_ids": account_selectors.followed_ids(request.user, people),
-    }
-    if request.user.is_authenticated:
-        context["page"] = _photo_page(request, selectors.home_feed(request.user))
-    return _render_paged(request, "home.html", "feed_page", context)
-
-
-@vary_on_headers("HX-Request")
-def profile(request: HttpRequest, username: str) -> HttpResponse:
-    person = account_selectors.user_with_counts(username)
-    context = {
-        "person": person,
-        "followed_ids": account_selectors.followed_ids(request.user, [person]),
-        "page": _photo_page(request, selectors.photos_by(person)),
-    }
-    return _render_paged(request, "accounts/profile.html", "grid_page", context)
 
 
 @login_required
@@ -63,11 +25,6 @@ def photo_upload(request: HttpRequest) -> HttpResponse:
         return redirect(photo)
     template = "photos/upload.html#upload_form" if request.htmx else "photos/upload.html"
     return render(request, template, {"form": form})
-
-
-def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
-    photo = selectors.photo_for_page(photo_id)
-    return render(request, "photos/detail.html", {"photo": photo})
 
 
 def _own_photo(request: HttpRequest, photo_id: int) -> Photo:

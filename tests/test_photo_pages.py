@@ -41,7 +41,7 @@ def files_exist(photo: Photo) -> list[bool]:
 
 
 def grid_photo_ids(page: str) -> list[int]:
-    return [int(pk) for pk in re.findall(r'class="grid-item" href="/p/(\d+)/"', page)]
+    return [int(pk) for pk in re.findall(r'class="grid-item">\s*<a href="/p/(\d+)/"', page)]
 
 
 def feed_photo_ids(page: str) -> list[int]:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "accounts",
     "photos",
+    "engagement",
 ]
 
 MIDDLEWARE = [
@@ -247,3 +248,15 @@ INTEGRITY_CHECKS = [
     "photos.integrity.photo_files_present",
     "photos.integrity.orphan_media",
 ]
+
+# --- Engagement -----------------------------------------------------------------------
+# One of engagement.policy.PRESETS: instagram, facebook, twitter, likewise.
+ENGAGEMENT_POLICY = os.environ.get("ENGAGEMENT_POLICY", "likewise")
+# The unlike inference shield releases withdrawn likes at the end of each window.
+UNLIKE_SHIELD_WINDOW_MINUTES = env_int("UNLIKE_SHIELD_WINDOW_MINUTES", 60)
+# Likes and unlikes both count toward these limits.
+LIKE_RATE_PER_MINUTE = env_int("LIKE_RATE_PER_MINUTE", 60)
+LIKE_RATE_PER_DAY = env_int("LIKE_RATE_PER_DAY", 1000)
+# A repeat like by the same person on the same photo within this many hours does not
+# notify the owner again.
+LIKE_RENOTIFY_COOLDOWN_HOURS = env_int("LIKE_RENOTIFY_COOLDOWN_HOURS", 24)

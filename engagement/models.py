@@ -1,0 +1,75 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from photos.models import Photo
+
+
+class Like(models.Model):
+    """The truth: one row per person who likes a photo right now."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes"
+    )
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="likes")
+    created = models.DateTimeField(_("liked at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("like")
+        verbose_name_plural = _("likes")
+        constraints = [models.UniqueConstraint(fields=["user", "photo"], name="like_once")]
+        indexes = [models.Index(fields=["photo", "-created"], name="like_photo_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ♥ {self.photo_id}"
+
+
+class EngagementEvent(models.Model):
+    """Append-only log of every real like/unlike (never the no-ops)."""
+
+    class Kind(models.TextChoices):
+        LIKE = "like", _("like")
+        UNLIKE = "unlike", _("unlike")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="engagement_events"
+    )
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="engagement_events")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("engagement event")
+        verbose_name_plural = _("engagement events")
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["photo", "kind", "created"], name="event_photo_kind_time"),
+            models.Index(fields=["actor", "created"], name="event_actor_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.kind} {self.photo_id} at {self.created:%Y-%m-%d %H:%M}"
+
+
+class RateLimitHit(models.Model):
+    """Someone went over the like/unlike rate limit (one row per person and window)."""
+
+    class Scope(models.TextChoices):
+        MINUTE = "minute", _("per-minute burst limit")
+        DAY = "day", _("daily cap")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rate_limit_hits"
+    )
+    photo = models.ForeignKey(Photo, on_delete=models.SET_NULL, null=True, blank=True)
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("rate limit hit")
+        verbose_name_plural = _("rate limit hits")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} over {self.scope} limit at {self.created:%Y-%m-%d %H:%M}"

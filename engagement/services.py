@@ -1,0 +1,71 @@
+"""Every write to engagement data goes through here."""
+
+from django.db import transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from accounts.models import User
+from engagement.models import EngagementEvent, Like, RateLimitHit
+from engagement.ratelimit import first_hit_in_window
+from engagement.shield import window_start
+from engagement.signals import photo_liked, photo_unliked
+from photos.models import Photo
+
+
+@transaction.atomic
+def like_set(*, user: User, photo: Photo, liked: bool) -> bool:
+    """Make ``user`` like (or not like) ``photo``; returns whether anything changed.
+
+    The request carries the desired state, so a double click or a retried request cannot
+    flip it twice. A no-op writes nothing and sends nothing. The Like row (unique per
+    user and photo) is the truth; Photo.like_count moves with it in the same transaction
+    through an F() update, so concurrent requests can neither lose nor double a like.
+    """
+    now = timezone.now()
+    if liked:
+        _like, changed = Like.objects.get_or_create(
+            user=user, photo=photo, defaults={"created": now}
+        )
+    else:
+        deleted, _counts = Like.objects.filter(user=user, photo=photo).delete()
+        changed = deleted > 0
+    if not changed:
+        return False
+
+    window = window_start(now)
+    if liked:
+        updates = {"like_count": F("like_count") + 1}
+        if EngagementEvent.objects.filter(
+            actor=user, photo=photo, kind=EngagementEvent.Kind.UNLIKE, created__gte=window
+        ).exists():
+            # Their withdrawal this window was still displayed: it is simply taken back.
+            updates["shield_withdrawals"] = Case(
+                When(
+                    shield_window=window,
+                    shield_withdrawals__gt=0,
+                    then=F("shield_withdrawals") - 1,
+                ),
+                default=F("shield_withdrawals"),
+            )
+    else:
+        updates = {
+            "like_count": F("like_count") - 1,
+            "shield_withdrawals": Case(
+                When(shield_window=window, then=F("shield_withdrawals") + 1), default=Value(1)
+            ),
+            "shield_window": Value(window),
+        }
+    Photo.objects.filter(pk=photo.pk).update(**updates)
+    kind = EngagementEvent.Kind.LIKE if liked else EngagementEvent.Kind.UNLIKE
+    EngagementEvent.objects.create(actor=user, photo=photo, kind=kind, created=now)
+
+    signal = photo_liked if liked else photo_unliked
+    transaction.on_commit(lambda: signal.send(sender=Like, user=user, photo=photo, at=now))
+    return True
+
+
+@transaction.atomic
+def rate_limit_hit_record(*, user: User, photo: Photo | None, scope: str) -> None:
+    """Keep the first time a person goes over a limit in each window, for moderators."""
+    if first_hit_in_window(user.pk, scope):
+        RateLimitHit.objects.create(user=user, photo=photo, scope=scope)

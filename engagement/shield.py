@@ -1,0 +1,45 @@
+"""The unlike inference shield: when withdrawn likes become visible.
+
+The truth (Like rows, Photo.like_count) changes at once. What is displayed lags for
+withdrawals only: a like withdrawn during a release window keeps counting, for everyone,
+until the window ends, and then all of that window's withdrawals leave together, so an
+owner watching minute by minute cannot date an unlike. Photo.shield_window and
+Photo.shield_withdrawals hold the current window's pending withdrawals, so the displayed
+count is read without a query.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from engagement.policy import get_policy
+from photos.models import Photo
+
+
+def window_length() -> timedelta:
+    return timedelta(minutes=settings.UNLIKE_SHIELD_WINDOW_MINUTES)
+
+
+def window_start(at: datetime) -> datetime:
+    """The start of the release window that contains ``at`` (windows align to the epoch)."""
+    seconds = int(window_length().total_seconds())
+    stamp = int(at.timestamp())
+    return datetime.fromtimestamp(stamp - stamp % seconds, tz=UTC)
+
+
+def next_release(at: datetime) -> datetime:
+    return window_start(at) + window_length()
+
+
+def pending_withdrawals(photo: Photo, at: datetime | None = None) -> int:
+    """Withdrawn likes still displayed because their window has not ended."""
+    if not get_policy().unlike_shield or photo.shield_window is None:
+        return 0
+    if photo.shield_window != window_start(at or timezone.now()):
+        return 0
+    return photo.shield_withdrawals
+
+
+def displayed_like_count(photo: Photo, at: datetime | None = None) -> int:
+    return photo.like_count + pending_withdrawals(photo, at)

@@ -1,0 +1,145 @@
+"""Pages that show photos with their likes, and the like/unlike action itself."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts import selectors as account_selectors
+from config.views import error_response
+from engagement import selectors, services
+from engagement.policy import get_policy
+from engagement.ratelimit import consume_like_attempt
+from engagement.shield import next_release, window_length
+from photos import selectors as photo_selectors
+from photos.models import Photo
+
+LIKERS_PER_PAGE = 50
+
+
+def _photos_page(request: HttpRequest, photos: QuerySet[Photo]) -> Page:
+    page = Paginator(photos, settings.PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_like_states(request.user, page.object_list)
+    return page
+
+
+def _render_paged(request: HttpRequest, template: str, partial: str, context: dict):
+    """The full page, or just the next page of photos for htmx's infinite scroll."""
+    if request.htmx and "page" in request.GET:
+        template = f"{template}#{partial}"
+    return render(request, template, context)
+
+
+@vary_on_headers("HX-Request")
+def home(request: HttpRequest) -> HttpResponse:
+    people = list(account_selectors.people_to_discover(request.user, limit=6))
+    context = {
+        "people": people,
+        "followed_ids": account_selectors.followed_ids(request.user, people),
+    }
+    if request.user.is_authenticated:
+        context["page"] = _photos_page(request, photo_selectors.home_feed(request.user))
+    return _render_paged(request, "home.html", "feed_page", context)
+
+
+@vary_on_headers("HX-Request")
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    person = account_selectors.user_with_counts(username)
+    context = {
+        "person": person,
+        "followed_ids": account_selectors.followed_ids(request.user, [person]),
+        "page": _photos_page(request, photo_selectors.photos_by(person)),
+    }
+    return _render_paged(request, "accounts/profile.html", "grid_page", context)
+
+
+def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
+    photo = photo_selectors.photo_for_page(photo_id)
+    selectors.with_like_states(request.user, [photo])
+    likers_preview = []
+    if photo.like_state.likers_visible:
+        likers_preview = list(selectors.displayed_likers(photo)[:2])
+    return render(request, "photos/detail.html", {"photo": photo, "likers_preview": likers_preview})
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+@vary_on_headers("HX-Request")
+@require_POST
+@login_required
+def like(request: HttpRequest, photo_id: int) -> HttpResponse:
+    """Set the like state the form asks for: ``liked=1`` likes, ``liked=0`` unlikes."""
+    photo = photo_selectors.photo_for_page(photo_id)
+    desired = request.POST.get("liked")
+    if desired not in ("0", "1"):
+        return error_response(request, 400, _("Choose to like or to unlike."))
+    exceeded, retry_after = consume_like_attempt(request.user.pk)
+    if exceeded:
+        services.rate_limit_hit_record(user=request.user, photo=photo, scope=exceeded)
+        response = error_response(
+            request,
+            429,
+            _("You're liking and unliking very fast. Nothing changed; try again later."),
+        )
+        response["Retry-After"] = str(retry_after)
+        return response
+    services.like_set(user=request.user, photo=photo, liked=desired == "1")
+    if not request.htmx:
+        return redirect(_safe_next(request, photo.get_absolute_url()))
+    photo.refresh_from_db()
+    selectors.with_like_states(request.user, [photo])
+    context = {"photo": photo, "next_url": _safe_next(request, photo.get_absolute_url())}
+    return render(request, "photos/detail.html#like_control", context)
+
+
+def likers(request: HttpRequest, photo_id: int) -> HttpResponse:
+    """Who liked a photo, to the people the policy allows; the owner's history if allowed."""
+    photo = photo_selectors.photo_for_page(photo_id)
+    policy = get_policy()
+    if not policy.may_see_likers(viewer=request.user, owner_id=photo.owner_id):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise PermissionDenied
+    selectors.with_like_states(request.user, [photo])
+    page = Paginator(selectors.displayed_likers(photo), LIKERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    history = None
+    if policy.owner_sees_withdrawals and request.user.pk == photo.owner_id:
+        history = Paginator(selectors.interaction_history(photo), LIKERS_PER_PAGE).get_page(
+            request.GET.get("history")
+        )
+    context = {
+        "photo": photo,
+        "page": page,
+        "history": history,
+        "policy": policy,
+        "followed_ids": account_selectors.followed_ids(request.user, page.object_list),
+    }
+    return render(request, "engagement/likers.html", context)
+
+
+def unlike_explainer(request: HttpRequest) -> HttpResponse:
+    """'What happens when I unlike?', generated from the policy in force."""
+    now = timezone.now()
+    context = {
+        "policy": get_policy(),
+        "window_minutes": int(window_length().total_seconds() // 60),
+        "next_release": next_release(now),
+        "cooldown_hours": settings.LIKE_RENOTIFY_COOLDOWN_HOURS,
+    }
+    return render(request, "engagement/unlike_explainer.html", context)
