@@ -11,6 +11,12 @@ from accounts.validators import username_validators
 TIMEZONE_CHOICES = sorted((name, name) for name in zoneinfo.available_timezones())
 
 
+class LikeNotifications(models.TextChoices):
+    EVERYONE = "everyone", _("From everyone")
+    FOLLOWING = "following", _("Only from people I follow")
+    OFF = "off", _("Off")
+
+
 class User(AbstractUser):
     """A person on Likewise. Custom from the first migration so it can grow freely."""
 
@@ -28,6 +34,13 @@ class User(AbstractUser):
     hide_like_counts = models.BooleanField(
         _("hide like counts on other people's photos"), default=False
     )
+    notify_likes = models.CharField(
+        _("like notifications"),
+        max_length=10,
+        choices=LikeNotifications.choices,
+        default=LikeNotifications.EVERYONE,
+    )
+    notify_follows = models.BooleanField(_("follow notifications"), default=True)
     timezone = models.CharField(
         _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="UTC"
     )

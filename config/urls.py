@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("photos.urls")),
     path("", include("engagement.urls")),
+    path("", include("notifications.urls")),
 ]
 
 if settings.SERVE_MEDIA:

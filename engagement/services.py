@@ -1,7 +1,7 @@
 """Every write to engagement data goes through here."""
 
-from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, PositiveIntegerField, Value, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,9 +23,17 @@ def like_set(*, user: User, photo: Photo, liked: bool) -> bool:
     """
     now = timezone.now()
     if liked:
-        _like, changed = Like.objects.get_or_create(
-            user=user, photo=photo, defaults={"created": now}
-        )
+        # Not get_or_create: when a concurrent request's like wins the insert and another's
+        # unlike deletes it again before get_or_create's fallback get(), that re-raises the
+        # IntegrityError. A unique conflict means "already liked": nothing to change.
+        changed = False
+        if not Like.objects.filter(user=user, photo=photo).exists():
+            try:
+                with transaction.atomic():
+                    Like.objects.create(user=user, photo=photo, created=now)
+                changed = True
+            except IntegrityError:
+                pass
     else:
         deleted, _counts = Like.objects.filter(user=user, photo=photo).delete()
         changed = deleted > 0
@@ -46,6 +54,7 @@ def like_set(*, user: User, photo: Photo, liked: bool) -> bool:
                     then=F("shield_withdrawals") - 1,
                 ),
                 default=F("shield_withdrawals"),
+                output_field=PositiveIntegerField(),
             )
     else:
         updates = {

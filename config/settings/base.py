@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "photos",
     "engagement",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -260,3 +261,5 @@ LIKE_RATE_PER_DAY = env_int("LIKE_RATE_PER_DAY", 1000)
 # A repeat like by the same person on the same photo within this many hours does not
 # notify the owner again.
 LIKE_RENOTIFY_COOLDOWN_HOURS = env_int("LIKE_RENOTIFY_COOLDOWN_HOURS", 24)
+# How often the navigation bell asks for the unread count.
+NOTIFICATION_POLL_SECONDS = env_int("NOTIFICATION_POLL_SECONDS", 30)

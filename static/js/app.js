@@ -2,26 +2,33 @@
 (function () {
   "use strict";
 
-  function showToast(html) {
+  function showToast(message) {
     var toasts = document.getElementById("toasts");
     if (!toasts) return;
     var toast = document.createElement("div");
     toast.className = "toast";
-    toast.innerHTML = html;
+    toast.appendChild(message);
     toasts.appendChild(toast);
     setTimeout(function () { toast.remove(); }, 6000);
   }
 
+  function plainMessage(text) {
+    var message = document.createElement("div");
+    message.className = "error-message";
+    message.setAttribute("role", "alert");
+    message.textContent = text;
+    return message;
+  }
+
   // htmx does not swap error responses; show their message fragment as a toast instead.
+  // Only our .error-message element is taken from the response; nothing else is inserted.
   document.addEventListener("htmx:responseError", function (event) {
-    var text = event.detail.xhr.responseText || "";
-    if (text.indexOf("error-message") === -1) {
-      text = '<div class="error-message" role="alert"><p>Something went wrong. Please try again.</p></div>';
-    }
-    showToast(text);
+    var parsed = new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html");
+    var message = parsed.querySelector(".error-message");
+    showToast(message ? document.importNode(message, true) : plainMessage("Something went wrong. Please try again."));
   });
   document.addEventListener("htmx:sendError", function () {
-    showToast('<div class="error-message" role="alert"><p>You seem to be offline. Please try again.</p></div>');
+    showToast(plainMessage("You seem to be offline. Please try again."));
   });
 })();
 

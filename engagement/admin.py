@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from engagement.models import EngagementEvent, Like, RateLimitHit
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Engagement rows change only through engagement.services, so the counts stay exact."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Like)
+class LikeAdmin(ReadOnlyAdmin):
+    list_display = ["user", "photo", "created"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "photo__owner__username"]
+    date_hierarchy = "created"
+
+
+@admin.register(EngagementEvent)
+class EngagementEventAdmin(ReadOnlyAdmin):
+    list_display = ["created", "actor", "kind", "photo"]
+    list_select_related = ["actor"]
+    list_filter = ["kind", "created"]
+    search_fields = ["actor__username"]
+    date_hierarchy = "created"
+
+
+@admin.register(RateLimitHit)
+class RateLimitHitAdmin(ReadOnlyAdmin):
+    list_display = ["created", "user", "scope", "photo"]
+    list_select_related = ["user"]
+    list_filter = ["scope", "created"]
+    search_fields = ["user__username"]

@@ -1,0 +1,112 @@
+"""Reads for the notification list and badge: grouped at read time, in fixed queries."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Max, Q, QuerySet, Window
+from django.db.models.functions import RowNumber, TruncDate
+
+from accounts.models import User
+from notifications.models import Notification, PhotoMute
+from photos.models import Photo
+
+GROUPS_PER_PAGE = 20
+NAMES_PER_GROUP = 2
+
+
+@dataclass
+class NotificationGroup:
+    """ "Ana, Ben and 12 others liked your photo": one verb, one photo, one day."""
+
+    verb: str
+    photo_id: int | None
+    day: date
+    latest: object
+    total: int
+    unread: int
+    actors: list[User] = field(default_factory=list)
+    photo: Photo | None = None
+
+    @property
+    def others(self) -> int:
+        return self.total - len(self.actors)
+
+    @property
+    def key(self) -> tuple:
+        return (self.verb, self.photo_id, self.day)
+
+
+def visible_notifications(recipient: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=recipient, withdrawn_at__isnull=True)
+
+
+def unread_count(recipient: User) -> int:
+    """The badge number: one query on a partial index."""
+    return visible_notifications(recipient).filter(read_at__isnull=True).count()
+
+
+def _group_condition(groups: list[NotificationGroup]) -> Q:
+    condition = Q(pk__in=[])
+    for group in groups:
+        condition |= Q(verb=group.verb, photo_id=group.photo_id, day=group.day)
+    return condition
+
+
+def grouped_notifications(recipient: User, page_number) -> Page:
+    """A page of notification groups, newest first, with names and thumbnails filled in."""
+    rows = visible_notifications(recipient).annotate(day=TruncDate("created"))
+    grouped = (
+        rows.values("verb", "photo_id", "day")
+        .annotate(
+            latest=Max("created"),
+            total=Count("id"),
+            unread=Count("id", filter=Q(read_at__isnull=True)),
+        )
+        .order_by("-latest", "verb", "photo_id")
+    )
+    page = Paginator(grouped, GROUPS_PER_PAGE).get_page(page_number)
+    groups = [NotificationGroup(**values) for values in page.object_list]
+    page.object_list = groups
+    if not groups:
+        return page
+
+    by_key = {group.key: group for group in groups}
+    first_actors = (
+        rows.filter(_group_condition(groups))
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("verb"), F("photo_id"), F("day")],
+                order_by=[F("created").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=NAMES_PER_GROUP)
+        .select_related("actor")
+        .order_by("rank")
+    )
+    for row in first_actors:
+        by_key[(row.verb, row.photo_id, row.day)].actors.append(row.actor)
+    photo_ids = {group.photo_id for group in groups if group.photo_id}
+    photos = Photo.objects.only("id", "thumbnail", "alt_text").in_bulk(photo_ids)
+    for group in groups:
+        group.photo = photos.get(group.photo_id)
+    return page
+
+
+def unread_ids_in(recipient: User, groups: list[NotificationGroup]) -> list[int]:
+    """The unread notifications behind the groups shown, to mark them read."""
+    if not groups:
+        return []
+    rows = visible_notifications(recipient).annotate(day=TruncDate("created"))
+    return list(
+        rows.filter(_group_condition(groups), read_at__isnull=True).values_list("pk", flat=True)
+    )
+
+
+def is_muted(user: User, photo: Photo) -> bool:
+    return PhotoMute.objects.filter(user=user, photo=photo).exists()
+
+
+def muted_photos(user: User) -> QuerySet[Photo]:
+    return Photo.objects.filter(pk__in=PhotoMute.objects.filter(user=user).values("photo_id"))

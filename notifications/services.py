@@ -1,0 +1,144 @@
+"""Every write to notifications goes through here.
+
+Like and unlike receivers reconcile with the truth instead of trusting the order in which
+after-commit callbacks run: a like and its unlike can commit close together and their
+callbacks can run in either order, even at once in two processes. So each side writes
+first and checks the truth after, with no wrapping transaction: every statement commits
+on its own and the other side sees it. Whichever of the two runs last then sees the final
+state of the Like and leaves the notification matching it, so no notification outlives
+its like.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Follow, LikeNotifications, User
+from engagement.models import Like
+from engagement.policy import get_policy
+from notifications.models import Notification, PhotoMute
+from photos.models import Photo
+
+
+def _cooldown() -> timedelta:
+    return timedelta(hours=settings.LIKE_RENOTIFY_COOLDOWN_HOURS)
+
+
+def notification_add(
+    *, recipient: User, actor: User, verb: str, photo: Photo | None, at: datetime
+) -> Notification:
+    """Create the (recipient, actor, verb, photo) notification, or bring a withdrawn one back.
+
+    A withdrawn one comes back as new (unread) only once the cooldown since it was first
+    sent has passed; within the cooldown a repeat stays silent unless the policy says
+    otherwise.
+    """
+    notification, created = Notification.objects.get_or_create(
+        recipient=recipient, actor=actor, verb=verb, photo=photo, defaults={"created": at}
+    )
+    if created or notification.withdrawn_at is None:
+        return notification
+    renotify = get_policy().renotify_repeat_like_within_cooldown
+    if renotify or at - notification.created >= _cooldown():
+        Notification.objects.filter(pk=notification.pk, withdrawn_at__isnull=False).update(
+            created=at, read_at=None, withdrawn_at=None
+        )
+    return notification
+
+
+def notification_withdraw(*, recipient: User, actor: User, verb: str, photo: Photo | None) -> int:
+    """Hide the notification from the recipient's list and badge."""
+    return Notification.objects.filter(
+        recipient=recipient, actor=actor, verb=verb, photo=photo, withdrawn_at__isnull=True
+    ).update(withdrawn_at=timezone.now())
+
+
+def _wants_like_notification(recipient: User, actor: User, photo: Photo) -> bool:
+    if recipient.pk == actor.pk or recipient.notify_likes == LikeNotifications.OFF:
+        return False
+    if PhotoMute.objects.filter(user=recipient, photo=photo).exists():
+        return False
+    if recipient.notify_likes == LikeNotifications.FOLLOWING:
+        return Follow.objects.filter(follower=recipient, followed=actor).exists()
+    return True
+
+
+def _still_liked(user: User, photo: Photo) -> bool:
+    return Like.objects.filter(user=user, photo=photo).exists()
+
+
+def like_notify(*, liker: User, photo: Photo, at: datetime) -> None:
+    """React to a committed like: notify the owner if the like still stands."""
+    policy = get_policy()
+    owner = User.objects.get(pk=photo.owner_id)
+    if not policy.notify_owner_of_like or not _wants_like_notification(owner, liker, photo):
+        return
+    if not _still_liked(liker, photo):
+        return
+    notification_add(recipient=owner, actor=liker, verb=Notification.Verb.LIKE, photo=photo, at=at)
+    if not _still_liked(liker, photo) and policy.withdraw_like_notification_on_unlike:
+        # The unlike committed while we wrote; its receiver may have run before our row
+        # existed, so take the row back ourselves.
+        notification_withdraw(
+            recipient=owner, actor=liker, verb=Notification.Verb.LIKE, photo=photo
+        )
+
+
+def unlike_notify(*, liker: User, photo: Photo, at: datetime) -> None:
+    """React to a committed unlike: withdraw the like notification if the like is gone."""
+    policy = get_policy()
+    owner = User.objects.get(pk=photo.owner_id)
+    if policy.withdraw_like_notification_on_unlike and not _still_liked(liker, photo):
+        notification_withdraw(
+            recipient=owner, actor=liker, verb=Notification.Verb.LIKE, photo=photo
+        )
+    if policy.notify_owner_of_unlike and _wants_like_notification(owner, liker, photo):
+        notification_add(
+            recipient=owner, actor=liker, verb=Notification.Verb.UNLIKE, photo=photo, at=at
+        )
+
+
+def follow_notify(*, follower: User, followed: User, at: datetime) -> None:
+    if not followed.notify_follows:
+        return
+    if not Follow.objects.filter(follower=follower, followed=followed).exists():
+        return
+    notification_add(
+        recipient=followed, actor=follower, verb=Notification.Verb.FOLLOW, photo=None, at=at
+    )
+    if not Follow.objects.filter(follower=follower, followed=followed).exists():
+        notification_withdraw(
+            recipient=followed, actor=follower, verb=Notification.Verb.FOLLOW, photo=None
+        )
+
+
+def unfollow_notify(*, follower: User, followed: User) -> None:
+    if not Follow.objects.filter(follower=follower, followed=followed).exists():
+        notification_withdraw(
+            recipient=followed, actor=follower, verb=Notification.Verb.FOLLOW, photo=None
+        )
+
+
+def notifications_mark_read(*, recipient: User, ids: list[int] | None = None) -> int:
+    """Mark the given notifications (or all of them) read; returns how many changed."""
+    unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(Q(pk__in=ids))
+    return unread.update(read_at=timezone.now())
+
+
+def photo_mute_set(*, user: User, photo: Photo, muted: bool) -> None:
+    """Mute (or unmute) like notifications for one of the user's own photos."""
+    if muted:
+        PhotoMute.objects.get_or_create(user=user, photo=photo)
+    else:
+        PhotoMute.objects.filter(user=user, photo=photo).delete()
+
+
+def notification_preferences_update(*, user: User, notify_likes: str, notify_follows: bool) -> None:
+    user.notify_likes = notify_likes
+    user.notify_follows = notify_follows
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["notify_likes", "notify_follows"])

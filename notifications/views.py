@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from notifications import selectors, services
+from notifications.forms import PreferencesForm
+from photos import selectors as photo_selectors
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """Grouped notifications, newest first; what is shown is marked read."""
+    page = selectors.grouped_notifications(request.user, request.GET.get("page"))
+    services.notifications_mark_read(
+        recipient=request.user, ids=selectors.unread_ids_in(request.user, page.object_list)
+    )
+    template = "notifications/list.html"
+    if request.htmx and "page" in request.GET:
+        template += "#list_page"
+    return render(request, template, {"page": page})
+
+
+@login_required
+def badge(request: HttpRequest) -> HttpResponse:
+    """The unread count for the navigation bell; htmx polls this."""
+    context = {
+        "unread": selectors.unread_count(request.user),
+        "poll_seconds": settings.NOTIFICATION_POLL_SECONDS,
+    }
+    response = render(request, "notifications/list.html#badge", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    services.notifications_mark_read(recipient=request.user)
+    messages.success(request, _("All notifications are marked read."))
+    return redirect("notifications")
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {"notify_likes": user.notify_likes, "notify_follows": user.notify_follows}
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.notification_preferences_update(user=user, **form.cleaned_data)
+        messages.success(request, _("Your notification settings are saved."))
+        return redirect("notification_preferences")
+    context = {"form": form, "muted": selectors.muted_photos(user)}
+    return render(request, "notifications/preferences.html", context)
+
+
+@login_required
+def photo_mute(request: HttpRequest, photo_id: int) -> HttpResponse:
+    """Mute or unmute like notifications for one of your photos."""
+    photo = photo_selectors.photo_for_page(photo_id)
+    if photo.owner_id != request.user.pk:
+        raise PermissionDenied
+    if request.method == "POST":
+        muted = request.POST.get("muted") == "1"
+        services.photo_mute_set(user=request.user, photo=photo, muted=muted)
+        if muted:
+            messages.success(request, _("You won't be notified of new likes on this photo."))
+        else:
+            messages.success(request, _("You'll be notified of likes on this photo again."))
+        if request.POST.get("return") == "settings":
+            return redirect("notification_preferences")
+        return redirect(photo)
+    context = {"photo": photo, "muted": selectors.is_muted(request.user, photo)}
+    return render(request, "notifications/photo_mute.html", context)
