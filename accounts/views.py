@@ -5,7 +5,6 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -13,7 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts import selectors, services
 from accounts.forms import ProfileForm
 from accounts.models import User
-from config.views import error_response
+from config.views import error_response, safe_next_url
 
 PEOPLE_PER_PAGE = 30
 
@@ -39,13 +38,6 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile_edit.html", {"form": form})
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return fallback
-
-
 @vary_on_headers("HX-Request")
 @require_POST
 @login_required
@@ -68,17 +60,17 @@ def follow(request: HttpRequest, username: str) -> HttpResponse:
                 "person": person,
                 "followed_ids": selectors.followed_ids(request.user, [person]),
                 "update_counts": True,
-                "next_url": _safe_next(request, person.get_absolute_url()),
+                "next_url": safe_next_url(request, person.get_absolute_url()),
             },
         )
-    return redirect(_safe_next(request, person.get_absolute_url()))
+    return redirect(safe_next_url(request, person.get_absolute_url()))
 
 
 def _follow_problem(request: HttpRequest, person: User, message: str) -> HttpResponse:
     if request.htmx:
         return error_response(request, 400, message)
     messages.error(request, message)
-    return redirect(_safe_next(request, person.get_absolute_url()))
+    return redirect(safe_next_url(request, person.get_absolute_url()))
 
 
 def _people_page(

@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 ERRORS = {
@@ -55,3 +56,11 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         403,
         _("Your session expired or the form was stale. Reload the page and try again."),
     )
+
+
+def safe_next_url(request: HttpRequest, fallback: str) -> str:
+    """The form's ``next`` field if it points back into this site, else ``fallback``."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback

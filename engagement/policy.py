@@ -5,7 +5,7 @@ code names a platform. The preset is chosen by the ENGAGEMENT_POLICY setting (en
 variable), and an unknown name stops the site at start-up (see EngagementConfig.ready).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from django.conf import settings
@@ -62,66 +62,42 @@ class EngagementPolicy:
         return not (viewer.is_authenticated and viewer.hide_like_counts)
 
 
+INSTAGRAM = EngagementPolicy(
+    name="instagram",
+    label="Instagram-style",
+    notify_owner_of_like=True,
+    notify_owner_of_unlike=False,
+    withdraw_like_notification_on_unlike=True,
+    renotify_repeat_like_within_cooldown=False,
+    show_like_count=True,
+    owner_may_hide_like_count=True,
+    likers_visible_to=Audience.EVERYONE,
+    owner_sees_withdrawals=False,
+    withdrawn_in_insights=WithdrawnInInsights.AGGREGATE,
+    unlike_shield=False,
+)
+# The other presets, each written as its differences from the one before.
+FACEBOOK = replace(
+    INSTAGRAM, name="facebook", label="Facebook-style", owner_may_hide_like_count=False
+)
+TWITTER = replace(
+    FACEBOOK,
+    name="twitter",
+    label="Twitter-style",
+    likers_visible_to=Audience.OWNER,
+    owner_sees_withdrawals=True,
+    withdrawn_in_insights=WithdrawnInInsights.PER_PERSON,
+)
+LIKEWISE = replace(
+    INSTAGRAM,
+    name="likewise",
+    label="Likewise private (our default)",
+    likers_visible_to=Audience.OWNER,
+    withdrawn_in_insights=WithdrawnInInsights.AGGREGATE_THRESHOLDED,
+    unlike_shield=True,
+)
 PRESETS: dict[str, EngagementPolicy] = {
-    policy.name: policy
-    for policy in [
-        EngagementPolicy(
-            name="instagram",
-            label="Instagram-style",
-            notify_owner_of_like=True,
-            notify_owner_of_unlike=False,
-            withdraw_like_notification_on_unlike=True,
-            renotify_repeat_like_within_cooldown=False,
-            show_like_count=True,
-            owner_may_hide_like_count=True,
-            likers_visible_to=Audience.EVERYONE,
-            owner_sees_withdrawals=False,
-            withdrawn_in_insights=WithdrawnInInsights.AGGREGATE,
-            unlike_shield=False,
-        ),
-        EngagementPolicy(
-            name="facebook",
-            label="Facebook-style",
-            notify_owner_of_like=True,
-            notify_owner_of_unlike=False,
-            withdraw_like_notification_on_unlike=True,
-            renotify_repeat_like_within_cooldown=False,
-            show_like_count=True,
-            owner_may_hide_like_count=False,
-            likers_visible_to=Audience.EVERYONE,
-            owner_sees_withdrawals=False,
-            withdrawn_in_insights=WithdrawnInInsights.AGGREGATE,
-            unlike_shield=False,
-        ),
-        EngagementPolicy(
-            name="twitter",
-            label="Twitter-style",
-            notify_owner_of_like=True,
-            notify_owner_of_unlike=False,
-            withdraw_like_notification_on_unlike=True,
-            renotify_repeat_like_within_cooldown=False,
-            show_like_count=True,
-            owner_may_hide_like_count=False,
-            likers_visible_to=Audience.OWNER,
-            owner_sees_withdrawals=True,
-            withdrawn_in_insights=WithdrawnInInsights.PER_PERSON,
-            unlike_shield=False,
-        ),
-        EngagementPolicy(
-            name="likewise",
-            label="Likewise private (our default)",
-            notify_owner_of_like=True,
-            notify_owner_of_unlike=False,
-            withdraw_like_notification_on_unlike=True,
-            renotify_repeat_like_within_cooldown=False,
-            show_like_count=True,
-            owner_may_hide_like_count=True,
-            likers_visible_to=Audience.OWNER,
-            owner_sees_withdrawals=False,
-            withdrawn_in_insights=WithdrawnInInsights.AGGREGATE_THRESHOLDED,
-            unlike_shield=True,
-        ),
-    ]
+    policy.name: policy for policy in (INSTAGRAM, FACEBOOK, TWITTER, LIKEWISE)
 }
 
 

@@ -9,13 +9,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import selectors as account_selectors
-from config.views import error_response
+from config.views import error_response, safe_next_url
 from engagement import selectors, services
 from engagement.policy import get_policy
 from engagement.ratelimit import consume_like_attempt
@@ -71,13 +70,6 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
     return render(request, "photos/detail.html", {"photo": photo, "likers_preview": likers_preview})
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return fallback
-
-
 @vary_on_headers("HX-Request")
 @require_POST
 @login_required
@@ -99,10 +91,10 @@ def like(request: HttpRequest, photo_id: int) -> HttpResponse:
         return response
     services.like_set(user=request.user, photo=photo, liked=desired == "1")
     if not request.htmx:
-        return redirect(_safe_next(request, photo.get_absolute_url()))
+        return redirect(safe_next_url(request, photo.get_absolute_url()))
     photo.refresh_from_db()
     selectors.with_like_states(request.user, [photo])
-    context = {"photo": photo, "next_url": _safe_next(request, photo.get_absolute_url())}
+    context = {"photo": photo, "next_url": safe_next_url(request, photo.get_absolute_url())}
     return render(request, "photos/detail.html#like_control", context)
 
 

@@ -9,6 +9,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
+from engagement.models import Like
+from notifications.models import Notification
+from photos.models import Photo
 from photos.renditions import decode_upload
 from photos.services import photo_create
 from tests.images import image_bytes, upload
@@ -78,3 +81,27 @@ def test_a_lost_master_cannot_be_repaired_and_is_reported(photo):
     default_storage.delete(photo.master.name)
     with pytest.raises(CommandError, match="remain"):
         run("--repair")
+
+
+def test_drifted_like_count_is_recounted_from_the_likes(photo, fan, stranger):
+    Like.objects.create(user=fan, photo=photo)
+    Like.objects.create(user=stranger, photo=photo)
+    Photo.objects.filter(pk=photo.pk).update(like_count=7)
+    with pytest.raises(CommandError):
+        run()
+    output = run("--repair")
+    assert f"photo {photo.pk} like_count 7 != 2 likes" in output
+    photo.refresh_from_db()
+    assert photo.like_count == 2
+
+
+def test_like_notification_without_its_like_is_withdrawn(photo, fan):
+    orphan = Notification.objects.create(
+        recipient=photo.owner, actor=fan, verb=Notification.Verb.LIKE, photo=photo
+    )
+    with pytest.raises(CommandError):
+        run()
+    assert f"notification {orphan.pk} for a like that no longer exists" in run("--repair")
+    orphan.refresh_from_db()
+    assert orphan.withdrawn_at is not None
+    assert "All good" in run()

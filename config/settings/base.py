@@ -248,6 +248,8 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 1024 * 1024)
 INTEGRITY_CHECKS = [
     "photos.integrity.photo_files_present",
     "photos.integrity.orphan_media",
+    "engagement.integrity.like_counts",
+    "notifications.integrity.no_orphan_like_notifications",
 ]
 
 # --- Engagement -----------------------------------------------------------------------
