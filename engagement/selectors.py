@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from engagement.models import EngagementEvent, Like
 from engagement.policy import get_policy
-from engagement.shield import displayed_like_count, window_start
+from engagement.shield import displayed_like_count, liked_before_withdrawal, window_start
 from photos.models import Photo
 
 
@@ -66,13 +66,8 @@ def displayed_likers(photo: Photo, at: datetime | None = None) -> QuerySet[User]
         ).values("actor_id")
         shown |= Q(pk__in=withdrawn_now)
     like_time = Like.objects.filter(photo=photo, user=OuterRef("pk")).values("created")[:1]
-    last_like_event = (
-        EngagementEvent.objects.filter(
-            photo=photo, actor=OuterRef("pk"), kind=EngagementEvent.Kind.LIKE
-        )
-        .order_by("-created")
-        .values("created")[:1]
-    )
+    # Someone still listed after withdrawing keeps the time of the like they withdrew.
+    last_like_event = liked_before_withdrawal(photo=photo, actor=OuterRef("pk"), at=at)
     return (
         User.objects.filter(shown, is_active=True)
         .annotate(

@@ -1,13 +1,15 @@
 """Every write to engagement data goes through here."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, PositiveIntegerField, Value, When
+from django.db.models import Case, F, PositiveIntegerField, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
 from engagement.models import EngagementEvent, Like, RateLimitHit
+from engagement.policy import get_policy
 from engagement.ratelimit import first_hit_in_window
-from engagement.shield import window_start
+from engagement.shield import liked_before_withdrawal, window_start
 from engagement.signals import photo_liked, photo_unliked
 from photos.models import Photo
 
@@ -56,6 +58,13 @@ def like_set(*, user: User, photo: Photo, liked: bool) -> bool:
                 default=F("shield_withdrawals"),
                 output_field=PositiveIntegerField(),
             )
+            if get_policy().unlike_shield:
+                # ...and the like keeps the time it is displayed with, so the likers list
+                # does not reorder either: nothing visible changes.
+                displayed_since = liked_before_withdrawal(photo=photo, actor=user, at=now)
+                Like.objects.filter(user=user, photo=photo).update(
+                    created=Coalesce(Subquery(displayed_since), F("created"))
+                )
     else:
         updates = {
             "like_count": F("like_count") - 1,

@@ -11,8 +11,10 @@ count is read without a query.
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from engagement.models import EngagementEvent
 from engagement.policy import get_policy
 from photos.models import Photo
 
@@ -43,3 +45,32 @@ def pending_withdrawals(photo: Photo, at: datetime | None = None) -> int:
 
 def displayed_like_count(photo: Photo, at: datetime | None = None) -> int:
     return photo.like_count + pending_withdrawals(photo, at)
+
+
+def liked_before_withdrawal(*, photo: Photo, actor, at: datetime) -> QuerySet:
+    """When the like that ``actor`` withdrew in ``at``'s window was made (a subquery).
+
+    That is the time it is still displayed with: their last like before their first
+    withdrawal in the window. ``actor`` is a user or an ``OuterRef`` to one.
+    """
+    inner_actor = OuterRef(actor) if isinstance(actor, OuterRef) else actor
+    first_withdrawal = (
+        EngagementEvent.objects.filter(
+            photo=photo,
+            actor=inner_actor,
+            kind=EngagementEvent.Kind.UNLIKE,
+            created__gte=window_start(at),
+        )
+        .order_by("created")
+        .values("created")[:1]
+    )
+    return (
+        EngagementEvent.objects.filter(
+            photo=photo,
+            actor=actor,
+            kind=EngagementEvent.Kind.LIKE,
+            created__lt=Subquery(first_withdrawal),
+        )
+        .order_by("-created")
+        .values("created")[:1]
+    )

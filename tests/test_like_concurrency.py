@@ -1,0 +1,211 @@
+"""Many people (and one person's many tabs) liking and unliking the same photo at once.
+
+PostgreSQL only: SQLite serialises writers, so it cannot show a lost update. Each thread
+uses its own database connection (from the psycopg pool in the scale-out profile) and
+returns it with connection.close() when done. A Barrier releases the threads together so
+their transactions really overlap.
+"""
+
+import random
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from engagement.models import EngagementEvent, Like
+from engagement.services import like_set
+from photos.models import Photo
+from tests.factories import PhotoFactory, UserFactory
+
+THREADS = 50
+# One person's requests overlap more when each thread sends several in a row.
+REQUESTS_PER_THREAD = 4
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="concurrency needs PostgreSQL (set DATABASE_URL); SQLite serialises writers",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def photo():
+    return PhotoFactory(owner=UserFactory(username="olivia"))
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limit(settings):
+    """These tests are about races, not about the (separately tested) rate limits."""
+    settings.LIKE_RATE_PER_MINUTE = 10_000
+    settings.LIKE_RATE_PER_DAY = 10_000
+
+
+def run_together(work: list[Callable[[], object]]) -> list[object]:
+    """Run each callable in its own thread, all released at once; results in order.
+
+    An exception in a thread is returned as its result, so the test can report it.
+    """
+    barrier = threading.Barrier(len(work))
+    results: list[object] = [None] * len(work)
+
+    def run(index: int, job: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = job()
+        except BaseException as error:  # reported by the test
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(work)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results
+
+
+def assert_no_errors(results: list[object]) -> None:
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert not errors, f"{len(errors)} threads failed, first: {errors[0]!r}"
+
+
+def like_count(photo) -> int:
+    return Photo.objects.values_list("like_count", flat=True).get(pk=photo.pk)
+
+
+def test_fifty_people_liking_and_unliking_at_once_keep_the_count_exact(photo):
+    rng = random.Random(7)
+    people = UserFactory.create_batch(THREADS)
+    unlikes_after = {person.pk: rng.random() < 0.4 for person in people}
+
+    def like_then_maybe_unlike(person):
+        def job() -> int:
+            changes = int(like_set(user=person, photo=photo, liked=True))
+            if unlikes_after[person.pk]:
+                changes += like_set(user=person, photo=photo, liked=False)
+            return changes
+
+        return job
+
+    results = run_together([like_then_maybe_unlike(person) for person in people])
+
+    assert_no_errors(results)
+    still_liking = {pk for pk, unliked in unlikes_after.items() if not unliked}
+    assert set(Like.objects.filter(photo=photo).values_list("user_id", flat=True)) == still_liking
+    assert like_count(photo) == Like.objects.filter(photo=photo).count() == len(still_liking)
+    events = EngagementEvent.objects.filter(photo=photo)
+    assert events.filter(kind="like").count() == THREADS
+    assert events.filter(kind="unlike").count() == THREADS - len(still_liking)
+    assert events.count() == sum(results)
+
+
+def test_fifty_people_toggling_randomly_at_once_keep_the_count_exact(photo):
+    rng = random.Random(11)
+    people = UserFactory.create_batch(THREADS)
+    for person in people[::3]:  # a third of them liked it already
+        like_set(user=person, photo=photo, liked=True)
+    plans = {person.pk: [rng.random() < 0.5 for _ in range(4)] for person in people}
+
+    def toggle(person):
+        def job() -> int:
+            return sum(like_set(user=person, photo=photo, liked=want) for want in plans[person.pk])
+
+        return job
+
+    before = EngagementEvent.objects.count()
+    results = run_together([toggle(person) for person in people])
+
+    assert_no_errors(results)
+    finally_liking = {pk for pk, plan in plans.items() if plan[-1]}
+    assert set(Like.objects.filter(photo=photo).values_list("user_id", flat=True)) == finally_liking
+    assert like_count(photo) == len(finally_liking)
+    assert EngagementEvent.objects.count() - before == sum(results)
+
+
+def test_one_person_racing_fifty_like_and_unlike_requests_stays_consistent(photo):
+    fan = UserFactory(username="fabio")
+    rng = random.Random(3)
+    plans = [[rng.random() < 0.5 for _ in range(REQUESTS_PER_THREAD)] for _ in range(THREADS)]
+
+    def job(plan):
+        return lambda: sum(like_set(user=fan, photo=photo, liked=want) for want in plan)
+
+    results = run_together([job(plan) for plan in plans])
+
+    assert_no_errors(results)
+    rows = Like.objects.filter(photo=photo).count()
+    assert rows in (0, 1)
+    assert like_count(photo) == rows
+    # Every real change left exactly one event, and they alternate like, unlike, like...
+    kinds = list(
+        EngagementEvent.objects.filter(photo=photo).order_by("id").values_list("kind", flat=True)
+    )
+    assert len(kinds) == sum(results)
+    assert kinds == ["like", "unlike"] * (len(kinds) // 2) + ["like"] * (len(kinds) % 2)
+    assert rows == len(kinds) % 2
+
+
+def test_one_person_racing_fifty_requests_through_the_view_gets_no_errors(photo):
+    fan = UserFactory(username="fabio")
+    rng = random.Random(5)
+    url = reverse("like", args=[photo.pk])
+    clients = []
+    for _ in range(THREADS):
+        client = Client()
+        client.force_login(fan)
+        clients.append(client)
+    plans = [
+        [(rng.choice("01"), rng.random() < 0.5) for _ in range(REQUESTS_PER_THREAD)]
+        for _ in range(THREADS)
+    ]
+
+    def requests(client, plan):
+        def job() -> list[int]:
+            statuses = []
+            for want, with_htmx in plan:
+                headers = {"HX-Request": "true"} if with_htmx else {}
+                statuses.append(client.post(url, {"liked": want}, headers=headers).status_code)
+            return statuses
+
+        return job
+
+    results = run_together([requests(c, plan) for c, plan in zip(clients, plans, strict=True)])
+
+    assert_no_errors(results)
+    expected = [[200 if with_htmx else 302 for _want, with_htmx in plan] for plan in plans]
+    assert results == expected
+    rows = Like.objects.filter(photo=photo).count()
+    assert rows in (0, 1)
+    assert like_count(photo) == rows
+
+
+def test_fifty_people_liking_through_the_view_at_once_are_all_counted(photo):
+    people = UserFactory.create_batch(THREADS)
+    url = reverse("like", args=[photo.pk])
+    clients = []
+    for person in people:
+        client = Client()
+        client.force_login(person)
+        clients.append(client)
+
+    results = run_together(
+        [lambda c=c: c.post(url, {"liked": "1"}, headers={"HX-Request": "true"}) for c in clients]
+    )
+
+    assert_no_errors(results)
+    assert [r.status_code for r in results] == [200] * THREADS
+    assert like_count(photo) == Like.objects.filter(photo=photo).count() == THREADS
+
+    results = run_together([lambda c=c: c.post(url, {"liked": "0"}) for c in clients[::2]])
+
+    assert_no_errors(results)
+    assert {r.status_code for r in results} == {302}
+    assert like_count(photo) == Like.objects.filter(photo=photo).count() == THREADS // 2
