@@ -66,8 +66,14 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
     selectors.with_like_states(request.user, [photo])
     likers_preview = []
     if photo.like_state.likers_visible:
-        likers_preview = list(selectors.displayed_likers(photo)[:2])
-    return render(request, "photos/detail.html", {"photo": photo, "likers_preview": likers_preview})
+        # One more than we name, to know whether "and others" is true.
+        likers_preview = list(selectors.displayed_likers(photo)[:3])
+    context = {
+        "photo": photo,
+        "likers_preview": likers_preview[:2],
+        "more_likers": len(likers_preview) > 2,
+    }
+    return render(request, "photos/detail.html", context)
 
 
 @vary_on_headers("HX-Request")
