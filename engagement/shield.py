@@ -47,6 +47,14 @@ def displayed_like_count(photo: Photo, at: datetime | None = None) -> int:
     return photo.like_count + pending_withdrawals(photo, at)
 
 
+def withdrawal_shown_at(withdrawn: datetime) -> datetime:
+    """When a like withdrawn at ``withdrawn`` may visibly leave (count, list, notification).
+
+    At once without the shield; at the end of its release window with it.
+    """
+    return next_release(withdrawn) if get_policy().unlike_shield else withdrawn
+
+
 def liked_before_withdrawal(*, photo: Photo, actor, at: datetime) -> QuerySet:
     """When the like that ``actor`` withdrew in ``at``'s window was made (a subquery).
 

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -11,8 +13,10 @@ class Notification(models.Model):
     """One actor's action for one recipient; grouped into "Ana and 12 others…" at read time.
 
     At most one row per (recipient, actor, verb, photo): the unique constraints make
-    creation race-free. A withdrawn like hides its row (``withdrawn_at``) rather than
-    deleting it, so a quick re-like within the cooldown can be recognised and not sent again.
+    creation race-free. A withdrawn like hides its row from ``withdrawn_at`` on rather than
+    deleting it, so a quick re-like within the cooldown can be recognised and not sent
+    again. With the unlike shield, ``withdrawn_at`` is the end of the release window: the
+    notification leaves together with the count, so it cannot date the unlike either.
     """
 
     class Verb(models.TextChoices):
@@ -49,20 +53,17 @@ class Notification(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["recipient", "read_at"],
-                condition=Q(withdrawn_at__isnull=True),
-                name="notification_unread",
-            ),
-            models.Index(
-                fields=["recipient", "-created"],
-                condition=Q(withdrawn_at__isnull=True),
-                name="notification_recent",
-            ),
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["recipient", "-created"], name="notification_recent"),
         ]
 
     def __str__(self) -> str:
         return f"{self.actor_id} {self.verb} → {self.recipient_id}"
+
+    @staticmethod
+    def visible_at(at: datetime) -> Q:
+        """Rows not withdrawn, or whose withdrawal only takes effect after ``at``."""
+        return Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=at)
 
 
 class PhotoMute(models.Model):

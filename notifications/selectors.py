@@ -6,6 +6,7 @@ from datetime import date
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Max, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncDate
+from django.utils import timezone
 
 from accounts.models import User
 from notifications.models import Notification, PhotoMute
@@ -38,7 +39,7 @@ class NotificationGroup:
 
 
 def visible_notifications(recipient: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=recipient, withdrawn_at__isnull=True)
+    return Notification.objects.filter(Notification.visible_at(timezone.now()), recipient=recipient)
 
 
 def unread_count(recipient: User) -> int:

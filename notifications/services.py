@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import Follow, LikeNotifications, User
 from engagement.models import Like
 from engagement.policy import get_policy
+from engagement.shield import withdrawal_shown_at
 from notifications.models import Notification, PhotoMute
 from photos.models import Photo
 
@@ -31,28 +32,32 @@ def notification_add(
 ) -> Notification:
     """Create the (recipient, actor, verb, photo) notification, or bring a withdrawn one back.
 
-    A withdrawn one comes back as new (unread) only once the cooldown since it was first
-    sent has passed; within the cooldown a repeat stays silent unless the policy says
-    otherwise.
+    A withdrawal still pending (the shield's window has not ended) is simply cancelled:
+    nothing visible changed. A withdrawn one comes back as new (unread) only once the
+    cooldown since it was first sent has passed; within it a repeat stays silent unless
+    the policy says otherwise.
     """
     notification, created = Notification.objects.get_or_create(
         recipient=recipient, actor=actor, verb=verb, photo=photo, defaults={"created": at}
     )
     if created or notification.withdrawn_at is None:
         return notification
-    renotify = get_policy().renotify_repeat_like_within_cooldown
-    if renotify or at - notification.created >= _cooldown():
-        Notification.objects.filter(pk=notification.pk, withdrawn_at__isnull=False).update(
-            created=at, read_at=None, withdrawn_at=None
-        )
+    rows = Notification.objects.filter(pk=notification.pk, withdrawn_at__isnull=False)
+    if notification.withdrawn_at > at:
+        rows.update(withdrawn_at=None)
+    elif (
+        get_policy().renotify_repeat_like_within_cooldown
+        or at - notification.created >= _cooldown()
+    ):
+        rows.update(created=at, read_at=None, withdrawn_at=None)
     return notification
 
 
 def notification_withdraw(*, recipient: User, actor: User, verb: str, photo: Photo | None) -> int:
-    """Hide the notification from the recipient's list and badge."""
+    """Take the notification out of the recipient's list and badge (at the shield's time)."""
     return Notification.objects.filter(
         recipient=recipient, actor=actor, verb=verb, photo=photo, withdrawn_at__isnull=True
-    ).update(withdrawn_at=timezone.now())
+    ).update(withdrawn_at=withdrawal_shown_at(timezone.now()))
 
 
 def _wants_like_notification(recipient: User, actor: User, photo: Photo) -> bool:
@@ -101,7 +106,7 @@ def unlike_notify(*, liker: User, photo: Photo, at: datetime) -> None:
 
 
 def follow_notify(*, follower: User, followed: User, at: datetime) -> None:
-    if not followed.notify_follows:
+    if not User.objects.filter(pk=followed.pk, notify_follows=True).exists():
         return
     if not Follow.objects.filter(follower=follower, followed=followed).exists():
         return

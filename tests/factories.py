@@ -1,5 +1,8 @@
+import importlib
+
 import factory
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.contrib.auth.models import Group
 
 from accounts.models import Follow, User
@@ -9,6 +12,13 @@ from photos.services import photo_create
 from tests.images import image_bytes, upload
 
 PASSWORD = "correct-horse-battery"
+MODERATORS_MIGRATION = importlib.import_module("accounts.migrations.0002_moderators_group")
+
+
+def moderators_group() -> Group:
+    """The migration-made group; made again if a transactional test flushed it."""
+    MODERATORS_MIGRATION.create_moderators(apps, schema_editor=None)
+    return Group.objects.get(name="Moderators")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -34,9 +44,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Params:
         moderator = factory.Trait(
             groups=factory.PostGeneration(
-                lambda user, create, extracted: user.groups.add(
-                    Group.objects.get(name="Moderators")
-                )
+                lambda user, create, extracted: user.groups.add(moderators_group())
             )
         )
         admin = factory.Trait(is_staff=True, is_superuser=True)

@@ -57,13 +57,20 @@ def act(django_capture_on_commit_callbacks):
     return Act(django_capture_on_commit_callbacks)
 
 
+@pytest.fixture(autouse=True)
+def _withdrawals_take_effect_at_once(settings):
+    """Most tests here are about what is withdrawn, not when: use a preset without the
+    unlike shield. The shield's timing has its own tests at the end of this module."""
+    settings.ENGAGEMENT_POLICY = "instagram"
+
+
 @pytest.fixture
 def photo(owner):
     return PhotoFactory(owner=owner, alt_text="A quiet harbour at dawn")
 
 
 def visible(recipient, verb=None):
-    rows = Notification.objects.filter(recipient=recipient, withdrawn_at__isnull=True)
+    rows = Notification.objects.filter(Notification.visible_at(timezone.now()), recipient=recipient)
     if verb is not None:
         rows = rows.filter(verb=verb)
     return rows
@@ -755,10 +762,17 @@ def test_every_policy_notifies_a_like_never_an_unlike_and_withdraws_on_unlike(
     assert badge_number(client) == 1
 
     act.unlike(fan, photo)
-    assert not visible(owner).exists()
+    if settings.ENGAGEMENT_POLICY == "likewise":  # the shield: gone when the window ends
+        assert badge_number(client) == 1
+        later = timezone.now() + timedelta(minutes=settings.UNLIKE_SHIELD_WINDOW_MINUTES)
+        with mock.patch("django.utils.timezone.now", return_value=later):
+            assert not visible(owner).exists()
+            assert badge_number(client) == 0
+    else:
+        assert not visible(owner).exists()
+        assert badge_number(client) == 0
+        assert texts(client) == []
     assert not Notification.objects.filter(verb=Notification.Verb.UNLIKE).exists()
-    assert badge_number(client) == 0
-    assert texts(client) == []
 
 
 # --- Admin --------------------------------------------------------------------------------
@@ -838,3 +852,49 @@ def test_notification_views_need_login(client, photo, name, method):
 def test_notification_views_open_to_the_signed_in_owner(owner_client, photo, name):
     args = [photo.pk] if name == "photo_mute" else []
     assert owner_client.get(reverse(name, args=args)).status_code == 200
+
+
+# --- The unlike shield (likewise preset) --------------------------------------------------
+
+
+@pytest.fixture
+def shielded(settings):
+    settings.ENGAGEMENT_POLICY = "likewise"
+    settings.UNLIKE_SHIELD_WINDOW_MINUTES = 60
+
+
+def at(hour: int, minute: int):
+    return timezone.now().replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
+def test_with_the_shield_a_withdrawn_like_notification_leaves_at_the_window_end(
+    act, shielded, client, owner, fan, photo
+):
+    client.force_login(owner)
+    with mock.patch("django.utils.timezone.now", return_value=at(10, 5)):
+        act.like(fan, photo)
+    with mock.patch("django.utils.timezone.now", return_value=at(10, 20)):
+        act.unlike(fan, photo)
+        assert badge_number(client) == 1, "the badge cannot date the unlike"
+    with mock.patch("django.utils.timezone.now", return_value=at(10, 59)):
+        assert badge_number(client) == 1
+        assert visible(owner).count() == 1
+    with mock.patch("django.utils.timezone.now", return_value=at(11, 0)):
+        assert badge_number(client) == 0
+        assert not visible(owner).exists()
+
+
+def test_with_the_shield_a_quick_re_like_changes_nothing_the_owner_sees(
+    act, shielded, client, owner, fan, photo
+):
+    client.force_login(owner)
+    with mock.patch("django.utils.timezone.now", return_value=at(10, 5)):
+        act.like(fan, photo)
+    with mock.patch("django.utils.timezone.now", return_value=at(10, 20)):
+        act.unlike(fan, photo)
+    with mock.patch("django.utils.timezone.now", return_value=at(10, 40)):
+        act.like(fan, photo)
+    for moment in (at(10, 41), at(11, 0), at(13, 0)):
+        with mock.patch("django.utils.timezone.now", return_value=moment):
+            assert badge_number(client) == 1
+            assert visible(owner).get().created == at(10, 5)
