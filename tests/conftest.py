@@ -2,8 +2,21 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 
 from tests.factories import UserFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools(django_db_setup, django_db_blocker):
+    """Pooled PostgreSQL connections (and ones left by worker threads) would keep the test
+    database busy, so dropping it at the end would fail; close them first."""
+    yield
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            connection.close()
+            if connection.vendor == "postgresql":
+                connection.close_pool()
 
 
 @pytest.fixture(autouse=True)
