@@ -47,6 +47,30 @@
     input.form.querySelector(".drop-zone-text").textContent = file.name;
   });
 
+  // Dropping a file anywhere on the drop zone puts it in the form's file field.
+  function dropZone(event) {
+    return event.target.closest && event.target.closest(".drop-zone");
+  }
+  document.addEventListener("dragover", function (event) {
+    var zone = dropZone(event);
+    if (!zone) return;
+    event.preventDefault();
+    zone.classList.add("drop-zone-active");
+  });
+  document.addEventListener("dragleave", function (event) {
+    var zone = dropZone(event);
+    if (zone) zone.classList.remove("drop-zone-active");
+  });
+  document.addEventListener("drop", function (event) {
+    var zone = dropZone(event);
+    if (!zone || !event.dataTransfer.files.length) return;
+    event.preventDefault();
+    zone.classList.remove("drop-zone-active");
+    var input = zone.querySelector("input[type=file]");
+    input.files = event.dataTransfer.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
   document.addEventListener("htmx:xhr:progress", function (event) {
     var form = event.target.closest && event.target.closest("[data-upload-progress]");
     if (!form || !event.detail.lengthComputable) return;

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from engagement.models import Like
 from photos.models import Photo
-from tests.factories import PASSWORD, PhotoFactory, UserFactory
+from tests.browser.helpers import log_in
+from tests.factories import PhotoFactory, UserFactory
 
 
 @pytest.fixture
@@ -19,14 +20,6 @@ def people_and_photo(transactional_db, settings):
         owner=owner, size=(640, 480), colour="coral", alt_text="A coral door in the sun"
     )
     return owner, fan, photo
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Login").fill(username)
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def like_count(photo) -> int:

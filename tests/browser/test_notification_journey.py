@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from notifications.models import Notification
-from tests.factories import PASSWORD, PhotoFactory, UserFactory
+from tests.browser.helpers import log_in
+from tests.factories import PhotoFactory, UserFactory
 
 
 @pytest.fixture
@@ -31,14 +32,6 @@ def other_person(chromium, live_server):
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Login").fill(username)
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def log_out(page) -> None:

@@ -5,16 +5,9 @@ import re
 from playwright.sync_api import expect
 
 from photos.models import Photo
-from tests.factories import PASSWORD, UserFactory
+from tests.browser.helpers import log_in
+from tests.factories import UserFactory
 from tests.images import image_bytes
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Login").fill(username)
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def test_upload_see_on_grid_and_page_then_delete(page, screenshot, transactional_db, tmp_path):
@@ -65,3 +58,24 @@ def test_upload_errors_show_in_place_without_a_reload(page, transactional_db, tm
     expect(page.get_by_text("screen readers")).to_be_visible()
     assert page.evaluate("window.__marker") == "same page", "the form was swapped by htmx"
     assert not Photo.objects.exists()
+
+
+def test_a_photo_dropped_on_the_drop_zone_is_chosen(page, transactional_db):
+    UserFactory(username="olivia")
+    log_in(page, "olivia")
+    page.goto("/upload/")
+    # Build a real File in the page and drop it, as a person dragging from their desktop.
+    page.evaluate(
+        """async () => {
+            const canvas = document.createElement("canvas");
+            canvas.width = 40; canvas.height = 30;
+            const blob = await new Promise((done) => canvas.toBlob(done, "image/png"));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([blob], "dropped.png", { type: "image/png" }));
+            const zone = document.querySelector(".drop-zone");
+            zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true }));
+        }"""
+    )
+    expect(page.locator(".drop-zone-text")).to_have_text("dropped.png")
+    expect(page.locator(".upload-preview")).to_be_visible()
+    assert page.evaluate("document.querySelector('#id_image').files.length") == 1
