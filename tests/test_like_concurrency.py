@@ -19,19 +19,13 @@ from engagement.models import EngagementEvent, Like
 from engagement.services import like_set
 from photos.models import Photo
 from tests.factories import PhotoFactory, UserFactory
+from tests.postgres import POSTGRES_ONLY
 
 THREADS = 50
 # One person's requests overlap more when each thread sends several in a row.
 REQUESTS_PER_THREAD = 4
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="concurrency needs PostgreSQL (set DATABASE_URL); SQLite serialises writers",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_ONLY
 
 
 @pytest.fixture

@@ -22,17 +22,11 @@ from engagement.services import like_set
 from notifications import services
 from notifications.models import Notification
 from tests.factories import PhotoFactory, UserFactory
+from tests.postgres import POSTGRES_ONLY
 
 ROUNDS = 30
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="concurrency needs PostgreSQL (set DATABASE_URL); SQLite serialises writers",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_ONLY
 
 
 @pytest.fixture
