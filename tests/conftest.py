@@ -10,10 +10,16 @@ from tests.factories import UserFactory
 @pytest.fixture(scope="session", autouse=True)
 def _close_connection_pools(django_db_setup, django_db_blocker):
     """Pooled PostgreSQL connections (and ones left by worker threads) would keep the test
-    database busy, so dropping it at the end would fail; close them first."""
+    database busy, so dropping it at the end would fail; end them first."""
     yield
     with django_db_blocker.unblock():
         for connection in connections.all():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
             connection.close()
             if connection.vendor == "postgresql":
                 connection.close_pool()
