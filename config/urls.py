@@ -29,4 +29,6 @@ if settings.SERVE_MEDIA:
 handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
+# allauth answers its rate limits through this too.
+handler429 = "config.views.too_many_requests"
 handler500 = "config.views.server_error"

@@ -1,6 +1,7 @@
 """Friendly error pages. HTMX requests get just the message fragment, shown as a toast."""
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -33,12 +34,25 @@ def error_response(
     return HttpResponse(html, status=status)
 
 
+def render_page_or_next(
+    request: HttpRequest, template: str, partial: str, context: dict
+) -> HttpResponse:
+    """The full page, or just its ``partial`` when htmx asks for the next ``?page=``."""
+    if request.htmx and "page" in request.GET:
+        template = f"{template}#{partial}"
+    return render(request, template, context)
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return error_response(request, 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return error_response(request, 403)
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    return error_response(request, 429)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -11,7 +11,12 @@ from django.utils import timezone
 from accounts.models import User
 from engagement.models import EngagementEvent, Like
 from engagement.policy import get_policy
-from engagement.shield import displayed_like_count, liked_before_withdrawal, window_start
+from engagement.shield import (
+    displayed_like_count,
+    liked_before_withdrawal,
+    pending_withdrawals,
+    window_start,
+)
 from photos.models import Photo
 
 
@@ -60,7 +65,7 @@ def displayed_likers(photo: Photo, at: datetime | None = None) -> QuerySet[User]
     """
     at = at or timezone.now()
     shown = Q(pk__in=Like.objects.filter(photo=photo).values("user_id"))
-    if get_policy().unlike_shield and photo.shield_window == window_start(at):
+    if pending_withdrawals(photo, at):
         withdrawn_now = EngagementEvent.objects.filter(
             photo=photo, kind=EngagementEvent.Kind.UNLIKE, created__gte=window_start(at)
         ).values("actor_id")

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import selectors as account_selectors
-from config.views import error_response, safe_next_url
+from config.views import error_response, render_page_or_next, safe_next_url
 from engagement import selectors, services
 from engagement.policy import get_policy
 from engagement.ratelimit import consume_like_attempt
@@ -31,13 +31,6 @@ def _photos_page(request: HttpRequest, photos: QuerySet[Photo]) -> Page:
     return page
 
 
-def _render_paged(request: HttpRequest, template: str, partial: str, context: dict):
-    """The full page, or just the next page of photos for htmx's infinite scroll."""
-    if request.htmx and "page" in request.GET:
-        template = f"{template}#{partial}"
-    return render(request, template, context)
-
-
 @vary_on_headers("HX-Request")
 def home(request: HttpRequest) -> HttpResponse:
     people = list(account_selectors.people_to_discover(request.user, limit=6))
@@ -47,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if request.user.is_authenticated:
         context["page"] = _photos_page(request, photo_selectors.home_feed(request.user))
-    return _render_paged(request, "home.html", "feed_page", context)
+    return render_page_or_next(request, "home.html", "feed_page", context)
 
 
 @vary_on_headers("HX-Request")
@@ -58,7 +51,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "followed_ids": account_selectors.followed_ids(request.user, [person]),
         "page": _photos_page(request, photo_selectors.photos_by(person)),
     }
-    return _render_paged(request, "accounts/profile.html", "grid_page", context)
+    return render_page_or_next(request, "accounts/profile.html", "grid_page", context)
 
 
 def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:

@@ -42,6 +42,11 @@ def visible_notifications(recipient: User) -> QuerySet[Notification]:
     return Notification.objects.filter(Notification.visible_at(timezone.now()), recipient=recipient)
 
 
+def _visible_by_day(recipient: User) -> QuerySet[Notification]:
+    """Visible notifications with the (viewer's local) day they are grouped by."""
+    return visible_notifications(recipient).annotate(day=TruncDate("created"))
+
+
 def unread_count(recipient: User) -> int:
     """The badge number: one query on a partial index."""
     return visible_notifications(recipient).filter(read_at__isnull=True).count()
@@ -56,7 +61,7 @@ def _group_condition(groups: list[NotificationGroup]) -> Q:
 
 def grouped_notifications(recipient: User, page_number) -> Page:
     """A page of notification groups, newest first, with names and thumbnails filled in."""
-    rows = visible_notifications(recipient).annotate(day=TruncDate("created"))
+    rows = _visible_by_day(recipient)
     grouped = (
         rows.values("verb", "photo_id", "day")
         .annotate(
@@ -99,7 +104,7 @@ def unread_ids_in(recipient: User, groups: list[NotificationGroup]) -> list[int]
     """The unread notifications behind the groups shown, to mark them read."""
     if not groups:
         return []
-    rows = visible_notifications(recipient).annotate(day=TruncDate("created"))
+    rows = _visible_by_day(recipient)
     return list(
         rows.filter(_group_condition(groups), read_at__isnull=True).values_list("pk", flat=True)
     )

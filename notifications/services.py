@@ -12,7 +12,6 @@ its like.
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Follow, LikeNotifications, User
@@ -130,7 +129,7 @@ def notifications_mark_read(*, recipient: User, ids: list[int] | None = None) ->
     """Mark the given notifications (or all of them) read; returns how many changed."""
     unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
     if ids is not None:
-        unread = unread.filter(Q(pk__in=ids))
+        unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())
 
 

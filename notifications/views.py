@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from config.views import render_page_or_next
 from notifications import selectors, services
 from notifications.forms import PreferencesForm
 from photos import selectors as photo_selectors
@@ -21,10 +22,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     services.notifications_mark_read(
         recipient=request.user, ids=selectors.unread_ids_in(request.user, page.object_list)
     )
-    template = "notifications/list.html"
-    if request.htmx and "page" in request.GET:
-        template += "#list_page"
-    return render(request, template, {"page": page})
+    return render_page_or_next(request, "notifications/list.html", "list_page", {"page": page})
 
 
 @login_required
