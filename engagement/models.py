@@ -26,11 +26,13 @@ class Like(models.Model):
 
 
 class EngagementEvent(models.Model):
-    """Append-only log of every real like/unlike (never the no-ops)."""
+    """Append-only log of every real like/unlike (never the no-ops), and of likes that a
+    moderator voided (removed as abusive: not the person's own withdrawal)."""
 
     class Kind(models.TextChoices):
         LIKE = "like", _("like")
         UNLIKE = "unlike", _("unlike")
+        VOID = "void", _("like voided by a moderator")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="engagement_events"

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "accounts",
     "photos",
     "engagement",
+    "engagement.insights",
+    "engagement.moderation",
     "notifications",
 ]
 
