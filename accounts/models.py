@@ -3,6 +3,7 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,15 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # Usernames are unique whatever their case; this index also serves the
+            # case-insensitive profile lookup (accounts.selectors._active_named).
+            models.UniqueConstraint(
+                Lower("username"),
+                name="username_unique_any_case",
+                violation_error_message=_("That username is taken."),
+            ),
+        ]
         permissions = [
             ("review_engagement", _("Can review suspicious engagement")),
             ("review_reports", _("Can review user reports")),

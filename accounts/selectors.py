@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Follow, User
@@ -21,19 +21,26 @@ def _follow_count(side: str) -> Coalesce:
     return Coalesce(Subquery(rows), 0)
 
 
+def _active_named(username: str) -> QuerySet[User]:
+    """The active user named ``username`` in any case, found through the lower(username)
+    unique index (``username__iexact`` would compare upper() and scan every user)."""
+    return User.objects.alias(username_lower=Lower("username")).filter(
+        username_lower=username.lower(), is_active=True
+    )
+
+
 def user_with_counts(username: str) -> User:
     """The active user named ``username`` (any case) with follower and following counts."""
     return get_object_or_404(
-        User.objects.filter(is_active=True).annotate(
+        _active_named(username).annotate(
             follower_count=_follow_count("followed"),
             following_count=_follow_count("follower"),
-        ),
-        username__iexact=username,
+        )
     )
 
 
 def active_user(username: str) -> User:
-    return get_object_or_404(User.objects.filter(is_active=True), username__iexact=username)
+    return get_object_or_404(_active_named(username))
 
 
 def followers_of(user: User) -> QuerySet[User]:

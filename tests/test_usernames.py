@@ -4,6 +4,7 @@ import html
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import User
@@ -76,3 +77,19 @@ def test_duplicate_email_creates_no_second_account(client, owner, email):
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["olivia@example.com"]
     assert "Account Already Exists" in mail.outbox[0].subject
+
+
+def test_profile_opens_whatever_the_case_of_the_address(client, owner):
+    response = client.get("/@OLIVIA/")
+
+    assert response.status_code == 200
+    assert "Olivia Owner" in page_text(response)
+
+
+def test_a_username_differing_only_in_case_is_refused_everywhere(owner):
+    """Admin forms and code that bypass allauth's lower-casing still cannot add "Olivia"."""
+    twin = User(username="Olivia", email="twin@example.com")
+    twin.set_unusable_password()
+
+    with pytest.raises(ValidationError, match=r"That username is taken\."):
+        twin.full_clean()

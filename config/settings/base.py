@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "engagement.insights",
     "engagement.moderation",
     "notifications",
+    "config",
 ]
 
 MIDDLEWARE = [
