@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import DateTimeField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from config.pagination import Cursor, KeysetPage
 from engagement.models import EngagementEvent, Like
 from engagement.policy import get_policy
 from engagement.shield import (
@@ -57,31 +57,57 @@ def with_like_states(viewer: User, photos: Iterable[Photo]) -> list[Photo]:
     return photos
 
 
-def displayed_likers(photo: Photo, at: datetime | None = None) -> QuerySet[User]:
-    """The people shown as liking ``photo``, most recent like first.
+def displayed_likers(
+    photo: Photo, *, limit: int, before: Cursor | None = None, at: datetime | None = None
+) -> KeysetPage:
+    """The people shown as liking ``photo``, most recent like first, ``limit`` at a time.
 
-    With the shield on, people who withdrew their like during the current release window
-    are still listed until it ends, so the list cannot date an unlike either.
+    Read newest-first from the (photo, -created) like index, so the cost of a page does
+    not grow with the number of likes. With the shield on, people who withdrew their like
+    during the current release window are still listed, with the time of the like they
+    withdrew, until the window ends: a second, small query (at most that window's
+    withdrawals), merged in, so the list cannot date an unlike either.
     """
     at = at or timezone.now()
-    shown = Q(pk__in=Like.objects.filter(photo=photo).values("user_id"))
-    if pending_withdrawals(photo, at):
-        withdrawn_now = EngagementEvent.objects.filter(
-            photo=photo, kind=EngagementEvent.Kind.UNLIKE, created__gte=window_start(at)
-        ).values("actor_id")
-        shown |= Q(pk__in=withdrawn_now)
-    like_time = Like.objects.filter(photo=photo, user=OuterRef("pk")).values("created")[:1]
-    # Someone still listed after withdrawing keeps the time of the like they withdrew.
-    last_like_event = liked_before_withdrawal(photo=photo, actor=OuterRef("pk"), at=at)
-    return (
-        User.objects.filter(shown, is_active=True)
-        .annotate(
-            liked_at=Coalesce(
-                Subquery(like_time), Subquery(last_like_event), output_field=DateTimeField()
-            )
-        )
-        .order_by("-liked_at", "-pk")
+    likes = (
+        Like.objects.filter(photo=photo, user__is_active=True)
+        .select_related("user")
+        .order_by("-created", "-user_id")
     )
+    if before:
+        likes = likes.filter(Q(created__lt=before.at) | Q(created=before.at, user_id__lt=before.pk))
+    people = [_listed(like.user, like.created) for like in likes[: limit + 1]]
+    if pending_withdrawals(photo, at):
+        withdrawn = _withdrawn_but_shown(photo, at)
+        people += [p for p in withdrawn if before is None or _position(p) < before]
+        people.sort(key=_position, reverse=True)
+    shown = people[:limit]
+    more = len(people) > limit
+    return KeysetPage(shown, _position(shown[-1]).encode() if more else None)
+
+
+def _listed(person: User, liked_at: datetime) -> User:
+    person.liked_at = liked_at
+    return person
+
+
+def _position(person: User) -> Cursor:
+    return Cursor(person.liked_at, person.pk)
+
+
+def _withdrawn_but_shown(photo: Photo, at: datetime) -> list[User]:
+    """People whose withdrawal this window is not displayed yet, with their like's time."""
+    withdrawn_now = EngagementEvent.objects.filter(
+        photo=photo, kind=EngagementEvent.Kind.UNLIKE, created__gte=window_start(at)
+    ).values("actor_id")
+    still_liking = Like.objects.filter(photo=photo).values("user_id")
+    liked_at = liked_before_withdrawal(photo=photo, actor=OuterRef("pk"), at=at)
+    people = (
+        User.objects.filter(pk__in=withdrawn_now, is_active=True)
+        .exclude(pk__in=still_liking.filter(user_id__in=withdrawn_now))
+        .annotate(liked_at=Subquery(liked_at, output_field=DateTimeField()))
+    )
+    return [person for person in people if person.liked_at is not None]
 
 
 def interaction_history(photo: Photo) -> QuerySet[EngagementEvent]:

@@ -14,11 +14,13 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import selectors as account_selectors
+from config.pagination import BadCursor, Cursor
 from config.views import error_response, render_page_or_next, safe_next_url
 from engagement import selectors, services
 from engagement.policy import get_policy
 from engagement.ratelimit import consume_like_attempt
 from engagement.shield import next_release, window_length
+from engagement.signals import photo_viewed, photos_shown
 from photos import selectors as photo_selectors
 from photos.models import Photo
 
@@ -28,6 +30,13 @@ LIKERS_PER_PAGE = 50
 def _photos_page(request: HttpRequest, photos: QuerySet[Photo]) -> Page:
     page = Paginator(photos, settings.PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_like_states(request.user, page.object_list)
+    photos_shown.send(
+        sender=Photo,
+        viewer=request.user,
+        photos=page.object_list,
+        session_key=request.session.session_key,
+        at=timezone.now(),
+    )
     return page
 
 
@@ -49,23 +58,29 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     context = {
         "person": person,
         "followed_ids": account_selectors.followed_ids(request.user, [person]),
-        "page": _photos_page(request, photo_selectors.photos_by(person)),
+        "page": _photos_page(request, photo_selectors.photos_by(person, request.user)),
     }
     return render_page_or_next(request, "accounts/profile.html", "grid_page", context)
 
 
 def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
-    photo = photo_selectors.photo_for_page(photo_id)
+    photo = photo_selectors.photo_for_page(photo_id, request.user)
     selectors.with_like_states(request.user, [photo])
-    likers_preview = []
+    likers_preview = None
     if photo.like_state.likers_visible:
-        # One more than we name, to know whether "and others" is true.
-        likers_preview = list(selectors.displayed_likers(photo)[:3])
+        likers_preview = selectors.displayed_likers(photo, limit=2)
     context = {
         "photo": photo,
-        "likers_preview": likers_preview[:2],
-        "more_likers": len(likers_preview) > 2,
+        "likers_preview": likers_preview.object_list if likers_preview else [],
+        "more_likers": bool(likers_preview and likers_preview.next_cursor),
     }
+    photo_viewed.send(
+        sender=Photo,
+        viewer=request.user,
+        photo=photo,
+        session_key=request.session.session_key,
+        at=timezone.now(),
+    )
     return render(request, "photos/detail.html", context)
 
 
@@ -74,11 +89,11 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
 @login_required
 def like(request: HttpRequest, photo_id: int) -> HttpResponse:
     """Set the like state the form asks for: ``liked=1`` likes, ``liked=0`` unlikes."""
-    photo = photo_selectors.photo_for_page(photo_id)
+    photo = photo_selectors.photo_for_page(photo_id, request.user)
     desired = request.POST.get("liked")
     if desired not in ("0", "1"):
         return error_response(request, 400, _("Choose to like or to unlike."))
-    exceeded, retry_after = consume_like_attempt(request.user.pk)
+    exceeded, retry_after = consume_like_attempt(request.user)
     if exceeded:
         services.rate_limit_hit_record(user=request.user, photo=photo, scope=exceeded)
         response = error_response(
@@ -97,18 +112,21 @@ def like(request: HttpRequest, photo_id: int) -> HttpResponse:
     return render(request, "photos/detail.html#like_control", context)
 
 
+@vary_on_headers("HX-Request")
 def likers(request: HttpRequest, photo_id: int) -> HttpResponse:
     """Who liked a photo, to the people the policy allows; the owner's history if allowed."""
-    photo = photo_selectors.photo_for_page(photo_id)
+    photo = photo_selectors.photo_for_page(photo_id, request.user)
     policy = get_policy()
     if not policy.may_see_likers(viewer=request.user, owner_id=photo.owner_id):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         raise PermissionDenied
     selectors.with_like_states(request.user, [photo])
-    page = Paginator(selectors.displayed_likers(photo), LIKERS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    try:
+        before = Cursor.decode(request.GET["before"]) if "before" in request.GET else None
+    except BadCursor:
+        return error_response(request, 400, _("That link to more likes is broken."))
+    page = selectors.displayed_likers(photo, limit=LIKERS_PER_PAGE, before=before)
     history = None
     if policy.owner_sees_withdrawals and request.user.pk == photo.owner_id:
         history = Paginator(selectors.interaction_history(photo), LIKERS_PER_PAGE).get_page(
@@ -121,6 +139,8 @@ def likers(request: HttpRequest, photo_id: int) -> HttpResponse:
         "policy": policy,
         "followed_ids": account_selectors.followed_ids(request.user, page.object_list),
     }
+    if request.htmx and before:
+        return render(request, "engagement/likers.html#likers_page", context)
     return render(request, "engagement/likers.html", context)
 
 

@@ -35,9 +35,8 @@ def photo(owner):
     return PhotoFactory(owner=owner)
 
 
-def likers_url(photo, page: int | None = None) -> str:
-    url = reverse("likers", args=[photo.pk])
-    return f"{url}?page={page}" if page else url
+def likers_url(photo) -> str:
+    return reverse("likers", args=[photo.pk])
 
 
 def add_likers(photo, count: int, prefix: str = "liker") -> list[User]:
@@ -101,27 +100,51 @@ def test_deactivated_people_are_not_listed(client, photo):
     assert listed_usernames(page) == ["liker01", "liker00"]
 
 
-def test_likers_are_paginated_fifty_to_a_page(client, photo):
+def next_link(page: str) -> str:
+    return re.search(r'<a class="load-more" href="([^"]+)"', page).group(1)
+
+
+def test_likers_come_fifty_at_a_time_with_a_link_to_the_next(client, photo):
     add_likers(photo, 55)
 
     first = page_text(client.get(likers_url(photo)))
-    second = page_text(client.get(likers_url(photo, page=2)))
+    second = page_text(client.get(likers_url(photo) + next_link(first)))
 
     assert listed_usernames(first) == [f"liker{n:02d}" for n in range(54, 4, -1)]
     assert listed_usernames(second) == ["liker04", "liker03", "liker02", "liker01", "liker00"]
-    assert "Page 1 of 2" in first
-    assert 'rel="next" href="?page=2"' in first
-    assert "Page 2 of 2" in second
+    assert 'class="load-more"' not in second
     assert likers_count_line(second) == 55
 
 
-def test_a_page_past_the_end_shows_the_last_page(client, photo):
+def test_new_likes_between_pages_neither_repeat_nor_skip_anyone(client, photo):
+    """A cursor names the last person shown, so likes arriving meanwhile shift nothing."""
     add_likers(photo, 55)
+    first = page_text(client.get(likers_url(photo)))
+    for n in range(3):
+        like_set(user=UserFactory(username=f"late{n}"), photo=photo, liked=True)
 
-    response = client.get(likers_url(photo, page=9))
+    second = page_text(client.get(likers_url(photo) + next_link(first)))
 
-    assert response.status_code == 200
-    assert len(listed_usernames(page_text(response))) == 5
+    assert listed_usernames(second) == ["liker04", "liker03", "liker02", "liker01", "liker00"]
+
+
+def test_htmx_asks_for_just_the_next_rows(client, photo, htmx_headers):
+    add_likers(photo, 52)
+    first = page_text(client.get(likers_url(photo)))
+
+    response = client.get(likers_url(photo) + next_link(first), headers=htmx_headers)
+
+    assert "<h1>" not in page_text(response)
+    assert listed_usernames(page_text(response)) == ["liker01", "liker00"]
+    assert "HX-Request" in response["Vary"]
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "12_x", "_", "9" * 40 + "_1"])
+def test_a_broken_next_link_gets_a_clear_400(client, photo, cursor):
+    response = client.get(likers_url(photo) + f"?before={cursor}")
+
+    assert response.status_code == 400
+    assert "That link to more likes is broken." in page_text(response)
 
 
 def test_no_likes_yet(client, photo):
