@@ -58,13 +58,13 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     context = {
         "person": person,
         "followed_ids": account_selectors.followed_ids(request.user, [person]),
-        "page": _photos_page(request, photo_selectors.photos_by(person, request.user)),
+        "page": _photos_page(request, photo_selectors.photos_by(person)),
     }
     return render_page_or_next(request, "accounts/profile.html", "grid_page", context)
 
 
 def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
-    photo = photo_selectors.photo_for_page(photo_id, request.user)
+    photo = photo_selectors.photo_for_page(photo_id)
     selectors.with_like_states(request.user, [photo])
     likers_preview = None
     if photo.like_state.likers_visible:
@@ -89,11 +89,11 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
 @login_required
 def like(request: HttpRequest, photo_id: int) -> HttpResponse:
     """Set the like state the form asks for: ``liked=1`` likes, ``liked=0`` unlikes."""
-    photo = photo_selectors.photo_for_page(photo_id, request.user)
+    photo = photo_selectors.photo_for_page(photo_id)
     desired = request.POST.get("liked")
     if desired not in ("0", "1"):
         return error_response(request, 400, _("Choose to like or to unlike."))
-    exceeded, retry_after = consume_like_attempt(request.user)
+    exceeded, retry_after = consume_like_attempt(request.user.pk)
     if exceeded:
         services.rate_limit_hit_record(user=request.user, photo=photo, scope=exceeded)
         response = error_response(
@@ -115,7 +115,7 @@ def like(request: HttpRequest, photo_id: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def likers(request: HttpRequest, photo_id: int) -> HttpResponse:
     """Who liked a photo, to the people the policy allows; the owner's history if allowed."""
-    photo = photo_selectors.photo_for_page(photo_id, request.user)
+    photo = photo_selectors.photo_for_page(photo_id)
     policy = get_policy()
     if not policy.may_see_likers(viewer=request.user, owner_id=photo.owner_id):
         if not request.user.is_authenticated:
