@@ -49,3 +49,9 @@ def test_newest_likers_are_read_in_order_from_the_like_index(owner, fan, strange
     (likers_query,) = queries.captured_queries
     assert "LIMIT 51" in likers_query["sql"]
     assert "like_photo_recent" in explain(likers_query["sql"])
+
+
+def test_our_connections_do_not_compile_queries_with_jit():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
