@@ -3,11 +3,13 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from config import health
 from engagement import views as engagement_views
 
 urlpatterns = [
     path("", engagement_views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("photos.urls")),

@@ -6,6 +6,7 @@ from django.db import transaction
 from PIL import Image
 
 from accounts.models import User
+from config.tasks import enqueue_with_change
 from photos.models import Photo
 from photos.renditions import upload_renditions
 from photos.tasks import photo_render_large
@@ -51,7 +52,7 @@ def photo_create(
         for name in photo.stored_files:
             photo.master.storage.delete(name)
         raise
-    transaction.on_commit(lambda: photo_render_large.enqueue(photo_id=photo.pk))
+    enqueue_with_change(photo_render_large, photo_id=photo.pk)
     return photo
 
 

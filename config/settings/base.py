@@ -55,9 +55,11 @@ INSTALLED_APPS = [
     "engagement.moderation",
     "notifications",
     "config",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    "config.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -146,13 +148,21 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get(
-            "TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend"
-        )
-    }
+# Background tasks: "immediate" (in-process, the embedded default), "db" (rows in this
+# database, run by `make worker` processes: the scale-out profile), or a backend's path.
+TASK_BACKEND_ALIASES = {
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+    "db": "django_tasks_db.DatabaseBackend",
 }
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate")
+TASKS = {"default": {"BACKEND": TASK_BACKEND_ALIASES.get(TASKS_BACKEND, TASKS_BACKEND)}}
+# A failing task is tried again after 2, 4, 8... seconds, this many times in all.
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)
+TASK_RETRY_SECONDS = env_int("TASK_RETRY_SECONDS", 2)
+# A task "running" this long lost its worker; `make worker` puts it back in the queue.
+TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 300)
+# /healthz reports the queue as behind when the oldest runnable task waited longer.
+HEALTH_MAX_QUEUE_LAG_SECONDS = env_int("HEALTH_MAX_QUEUE_LAG_SECONDS", 60)
 
 # --- Authentication (django-allauth) --------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -240,7 +250,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "INFO"}, "django.tasks": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "INFO"},
+        "django.tasks": {"level": "WARNING"},
+        # One line per request (config.observability); production makes it JSON at INFO.
+        "likewise.requests": {"level": os.environ.get("REQUEST_LOG_LEVEL", "WARNING")},
+    },
 }
 
 # --- Photos ---------------------------------------------------------------------------
