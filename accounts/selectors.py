@@ -70,8 +70,9 @@ def followed_ids(viewer: User, people: Iterable[User]) -> set[int]:
 
 
 def people_to_discover(viewer: User, limit: int = 12) -> QuerySet[User]:
-    """Active people the viewer does not follow yet, newest members first."""
-    people = User.objects.filter(is_active=True).order_by("-date_joined")
+    """Active members the viewer does not follow yet, newest first (read from the
+    date_joined index). Staff accounts run the site; they are not suggested."""
+    people = User.objects.filter(is_active=True, is_staff=False).order_by("-date_joined")
     if viewer.is_authenticated:
         people = people.exclude(pk=viewer.pk).exclude(follower_links__follower=viewer)
     return people[:limit]

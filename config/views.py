@@ -37,8 +37,8 @@ def error_response(
 def render_page_or_next(
     request: HttpRequest, template: str, partial: str, context: dict
 ) -> HttpResponse:
-    """The full page, or just its ``partial`` when htmx asks for the next ``?page=``."""
-    if request.htmx and "page" in request.GET:
+    """The full page, or just its ``partial`` when htmx asks for the next ``?before=``."""
+    if request.htmx and "before" in request.GET:
         template = f"{template}#{partial}"
     return render(request, template, context)
 

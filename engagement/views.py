@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import selectors as account_selectors
-from config.pagination import BadCursor, Cursor
+from config.pagination import KeysetPage, cursor_in, keyset_page
 from config.views import error_response, render_page_or_next, safe_next_url
 from engagement import selectors, services
 from engagement.policy import get_policy
@@ -27,9 +27,10 @@ from photos.models import Photo
 LIKERS_PER_PAGE = 50
 
 
-def _photos_page(request: HttpRequest, photos: QuerySet[Photo]) -> Page:
-    page = Paginator(photos, settings.PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_like_states(request.user, page.object_list)
+def _photos_page(request: HttpRequest, photos: QuerySet[Photo]) -> KeysetPage:
+    """A page of a newest-first photo list; ``?before=`` (a cursor) asks for the next."""
+    page = keyset_page(photos, before=cursor_in(request.GET), limit=settings.PHOTOS_PER_PAGE)
+    selectors.with_like_states(request.user, page.object_list)
     photos_shown.send(
         sender=Photo,
         viewer=request.user,
@@ -57,6 +58,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     person = account_selectors.user_with_counts(username)
     context = {
         "person": person,
+        "photo_count": photo_selectors.photo_count(person),
         "followed_ids": account_selectors.followed_ids(request.user, [person]),
         "page": _photos_page(request, photo_selectors.photos_by(person)),
     }
@@ -122,10 +124,7 @@ def likers(request: HttpRequest, photo_id: int) -> HttpResponse:
             return redirect_to_login(request.get_full_path())
         raise PermissionDenied
     selectors.with_like_states(request.user, [photo])
-    try:
-        before = Cursor.decode(request.GET["before"]) if "before" in request.GET else None
-    except BadCursor:
-        return error_response(request, 400, _("That link to more likes is broken."))
+    before = cursor_in(request.GET)
     page = selectors.displayed_likers(photo, limit=LIKERS_PER_PAGE, before=before)
     history = None
     if policy.owner_sees_withdrawals and request.user.pk == photo.owner_id:

@@ -30,6 +30,11 @@ def photos_by(owner: User) -> QuerySet[Photo]:
     return Photo.objects.filter(owner=owner).only(*GRID_FIELDS)
 
 
+def photo_count(owner: User) -> int:
+    """How many photos a person has posted (an index-only count of theirs alone)."""
+    return Photo.objects.filter(owner=owner).count()
+
+
 def home_feed(viewer: User) -> QuerySet[Photo]:
     """Photos by the people the viewer follows, and their own, newest first."""
     followed = Follow.objects.filter(follower=viewer).values("followed_id")

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Follow
+from accounts.models import Follow, User
+from accounts.selectors import people_to_discover
 from accounts.services import follow_set
 from accounts.signals import user_followed, user_unfollowed
 from tests.factories import FollowFactory, UserFactory
@@ -344,3 +345,21 @@ def test_odd_page_numbers_still_show_a_page(client, owner, value):
 
     assert response.status_code == 200
     assert response.content.decode().count('class="person"') in (30, 1)
+
+
+def test_home_suggests_newest_members_not_followed_yet_and_never_staff(
+    fan_client, fan, owner, stranger, admin_user
+):
+    newest = UserFactory(username="newbie")
+    gone = UserFactory(username="gone", is_active=False)
+    FollowFactory(follower=fan, followed=owner)
+    now = timezone.now()
+    for age, person in enumerate([gone, newest, admin_user, stranger, owner]):
+        User.objects.filter(pk=person.pk).update(date_joined=now - timedelta(days=age))
+
+    suggested = [person.username for person in people_to_discover(fan)]
+    page = fan_client.get(reverse("home")).content.decode()
+
+    assert suggested == ["newbie", "sam"]
+    assert "@newbie" in page and "@sam" in page
+    assert "@ada" not in page

@@ -359,19 +359,40 @@ def test_profile_grid_shows_only_that_persons_photos(client, owner, fan, media):
     assert theirs.thumbnail.url not in page
 
 
-def test_profile_grid_is_paginated(client, owner, media, settings):
+def next_link(page: str) -> str:
+    return re.search(r'class="load-more" href="(\?before=[^"]+)"', page).group(1)
+
+
+def test_profile_grid_comes_a_page_at_a_time(client, owner, media, settings):
     settings.PHOTOS_PER_PAGE = 3
     photos = list(reversed(backdated_photos(owner, 5)))  # newest first
 
     first = client.get(owner.get_absolute_url()).content.decode()
     assert grid_photo_ids(first) == [photo.pk for photo in photos[:3]]
-    assert 'class="load-more" href="?page=2"' in first
     assert "<strong>5</strong> photos" in first
 
-    second = client.get(owner.get_absolute_url(), {"page": 2}).content.decode()
+    second = client.get(owner.get_absolute_url() + next_link(first)).content.decode()
     assert "<html" in second
     assert grid_photo_ids(second) == [photo.pk for photo in photos[3:]]
     assert "load-more" not in second
+
+
+def test_new_photos_between_pages_neither_repeat_nor_skip(client, owner, media, settings):
+    settings.PHOTOS_PER_PAGE = 3
+    photos = list(reversed(backdated_photos(owner, 5)))
+    first = client.get(owner.get_absolute_url()).content.decode()
+    PhotoFactory(owner=owner)  # posted while the first page was being read
+
+    second = client.get(owner.get_absolute_url() + next_link(first)).content.decode()
+
+    assert grid_photo_ids(second) == [photo.pk for photo in photos[3:]]
+
+
+def test_a_broken_next_page_link_is_a_clear_400(client, owner):
+    response = client.get(owner.get_absolute_url(), {"before": "not-a-cursor"})
+
+    assert response.status_code == 400
+    assert "Something was wrong with that request" in response.content.decode()
 
 
 def test_profile_grid_next_page_for_htmx_is_just_the_grid(
@@ -380,17 +401,18 @@ def test_profile_grid_next_page_for_htmx_is_just_the_grid(
     settings.PHOTOS_PER_PAGE = 3
     photos = list(reversed(backdated_photos(owner, 7)))
     url = owner.get_absolute_url()
+    first = client.get(url).content.decode()
 
-    response = client.get(url, {"page": 2}, headers=htmx_headers)
+    response = client.get(url + next_link(first), headers=htmx_headers)
     assert response.status_code == 200
     assert "HX-Request" in response["Vary"]
     page = response.content.decode()
     assert "<html" not in page
     assert "profile-header" not in page
     assert grid_photo_ids(page) == [photo.pk for photo in photos[3:6]]
-    assert 'hx-get="?page=3"' in page
+    assert f'hx-get="{next_link(page)}"' in page
 
-    last = client.get(url, {"page": 3}, headers=htmx_headers).content.decode()
+    last = client.get(url + next_link(page), headers=htmx_headers).content.decode()
     assert grid_photo_ids(last) == [photos[6].pk]
     assert "load-more" not in last
 
@@ -479,11 +501,13 @@ def test_home_feed_next_page_for_htmx_is_just_the_cards(
 ):
     settings.PHOTOS_PER_PAGE = 2
     photos = list(reversed(backdated_photos(fan, 5)))
-    response = fan_client.get(reverse("home"), {"page": 2}, headers=htmx_headers)
+    first = fan_client.get(reverse("home")).content.decode()
+
+    response = fan_client.get(reverse("home") + next_link(first), headers=htmx_headers)
     page = response.content.decode()
     assert "<html" not in page
     assert feed_photo_ids(page) == [photo.pk for photo in photos[2:4]]
-    assert 'hx-get="?page=3"' in page
+    assert f'hx-get="{next_link(page)}"' in page
 
 
 def test_home_feed_query_count_does_not_grow_with_photos(
