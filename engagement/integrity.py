@@ -3,12 +3,12 @@
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from config.integrity import Finding
+from config.integrity import Finding, Scope
 from engagement.models import Like
 from photos.models import Photo
 
 
-def like_counts(*, repair: bool) -> list[Finding]:
+def like_counts(*, repair: bool, scope: Scope) -> list[Finding]:
     """Photo.like_count must equal the number of Like rows; --repair recounts from them."""
     true_count = (
         Like.objects.filter(photo=OuterRef("pk"))
@@ -18,7 +18,8 @@ def like_counts(*, repair: bool) -> list[Finding]:
         .values("n")
     )
     drifted = (
-        Photo.objects.annotate(true_count=Coalesce(Subquery(true_count), 0))
+        scope.photos(Photo.objects.all())
+        .annotate(true_count=Coalesce(Subquery(true_count), 0))
         .exclude(like_count=F("true_count"))
         .values_list("pk", "like_count", "true_count")
     )

@@ -1,19 +1,23 @@
 """`manage.py check_integrity`: finds media drift, and repairs it with --repair."""
 
 import os
+import re
 import time
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from engagement.models import Like
 from notifications.models import Notification
 from photos.models import Photo
 from photos.renditions import decode_upload
 from photos.services import photo_create
+from tests.factories import PhotoFactory
 from tests.images import image_bytes, upload
 
 
@@ -105,3 +109,49 @@ def test_like_notification_without_its_like_is_withdrawn(photo, fan):
     orphan.refresh_from_db()
     assert orphan.withdrawn_at is not None
     assert "All good" in run()
+
+
+# --- Checking part of a large site --------------------------------------------------------
+
+
+@pytest.fixture
+def two_photos(owner):
+    """An old photo and a new one, each with a drifted like count."""
+    old, new = PhotoFactory(owner=owner, size=(4, 4)), PhotoFactory(owner=owner, size=(4, 4))
+    Photo.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=10))
+    Photo.objects.filter(pk__in=[old.pk, new.pk]).update(like_count=3)
+    return old, new
+
+
+def drifted_photo_ids(output: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r"photo (\d+) like_count", output)]
+
+
+@pytest.mark.parametrize("since", ["2d", "48h"])
+def test_since_checks_only_the_photos_posted_since(two_photos, since):
+    _old, new = two_photos
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 integrity problem"):
+        call_command("check_integrity", "--since", since, stdout=out)
+    assert drifted_photo_ids(out.getvalue()) == [new.pk]
+
+
+def test_photos_checks_only_an_id_range(two_photos):
+    old, _new = two_photos
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 integrity problem"):
+        call_command("check_integrity", "--photos", f"{old.pk}-{old.pk}", stdout=out)
+    assert drifted_photo_ids(out.getvalue()) == [old.pk]
+
+
+@pytest.mark.parametrize(
+    "argument", [["--since", "yesterday"], ["--photos", "9-3"], ["--photos", "x"]]
+)
+def test_a_scope_it_cannot_read_is_refused_with_a_usage_error(db, argument):
+    with pytest.raises(CommandError, match="invalid"):
+        call_command("check_integrity", *argument, stdout=StringIO())
+
+
+def test_progress_is_shown_on_request(photo, capsys):
+    run("--progress")
+    assert "photo files" in capsys.readouterr().err
