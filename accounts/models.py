@@ -58,6 +58,10 @@ class User(AbstractUser):
                 violation_error_message=_("That username is taken."),
             ),
         ]
+        indexes = [
+            # "People to discover" reads the newest members first.
+            models.Index(fields=["-date_joined"], name="user_newest"),
+        ]
         permissions = [
             ("review_engagement", _("Can review suspicious engagement")),
             ("review_reports", _("Can review user reports")),

@@ -40,6 +40,9 @@ class EngagementEvent(models.Model):
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="engagement_events")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     created = models.DateTimeField(default=timezone.now)
+    # The event is also the outbox of its side effects (notifications, rollups, detection):
+    # set once they have run, in the same transaction (engagement.services.event_dispatch).
+    dispatched_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("engagement event")
@@ -48,6 +51,11 @@ class EngagementEvent(models.Model):
         indexes = [
             models.Index(fields=["photo", "kind", "created"], name="event_photo_kind_time"),
             models.Index(fields=["actor", "created"], name="event_actor_time"),
+            models.Index(
+                fields=["created"],
+                condition=models.Q(dispatched_at__isnull=True),
+                name="event_undispatched",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,6 @@ from config.pagination import KeysetPage, cursor_in, keyset_page
 from config.views import error_response, render_page_or_next, safe_next_url
 from engagement import selectors, services
 from engagement.policy import get_policy
-from engagement.ratelimit import consume_like_attempt
 from engagement.shield import next_release, window_length
 from engagement.signals import photo_viewed, photos_shown
 from photos import selectors as photo_selectors
@@ -95,21 +94,20 @@ def like(request: HttpRequest, photo_id: int) -> HttpResponse:
     desired = request.POST.get("liked")
     if desired not in ("0", "1"):
         return error_response(request, 400, _("Choose to like or to unlike."))
-    exceeded, retry_after = consume_like_attempt(request.user.pk)
-    if exceeded:
-        services.rate_limit_hit_record(user=request.user, photo=photo, scope=exceeded)
+    liked = desired == "1"
+    refused = services.like_submit(user=request.user, photo=photo, liked=liked)
+    if refused:
         response = error_response(
             request,
             429,
             _("You're liking and unliking very fast. Nothing changed; try again later."),
         )
-        response["Retry-After"] = str(retry_after)
+        response["Retry-After"] = str(refused.retry_after)
         return response
-    services.like_set(user=request.user, photo=photo, liked=desired == "1")
     if not request.htmx:
         return redirect(safe_next_url(request, photo.get_absolute_url()))
-    photo.refresh_from_db()
-    selectors.with_like_states(request.user, [photo])
+    # like_set moved the counts in memory: the control is drawn without reading again.
+    photo.like_state = selectors.like_state(request.user, photo, liked=liked, at=timezone.now())
     context = {"photo": photo, "next_url": safe_next_url(request, photo.get_absolute_url())}
     return render(request, "photos/detail.html#like_control", context)
 

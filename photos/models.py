@@ -43,7 +43,11 @@ class Photo(models.Model):
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         ordering = ["-created", "-id"]
-        indexes = [models.Index(fields=["owner", "-created"], name="photo_owner_recent")]
+        indexes = [
+            models.Index(fields=["owner", "-created", "-id"], name="photo_owner_recent"),
+            # The home feed walks the newest photos and keeps those of people followed.
+            models.Index(fields=["-created", "-id"], name="photo_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"Photo {self.pk} by {self.owner_id}"

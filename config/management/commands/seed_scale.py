@@ -205,7 +205,11 @@ class Command(BaseCommand):
         events.sort(key=lambda event: event[3])
         bulk_insert(
             EngagementEvent,
-            ({"actor_id": u, "photo_id": p, "kind": k, "created": at} for u, p, k, at in events),
+            (
+                # Their side effects are written here directly: dispatched already.
+                {"actor_id": u, "photo_id": p, "kind": k, "created": at, "dispatched_at": at}
+                for u, p, k, at in events
+            ),
             progress=Progress("events", len(events)),
         )
         read_before = self.now - timedelta(days=1)

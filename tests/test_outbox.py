@@ -1,0 +1,134 @@
+"""A like's side effects survive the process dying right after commit, and run once.
+
+The EngagementEvent row is the outbox: it commits with the like, its dispatch task is
+stored in the same transaction (database queue) or run after commit (immediate), and
+whatever was lost is found and dispatched later, exactly once in effect.
+"""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from engagement.models import EngagementEvent
+from engagement.services import event_dispatch, events_dispatch_stale, like_set
+from engagement.tasks import engagement_event_dispatch
+from notifications.models import Notification
+from tests.factories import PhotoFactory
+
+DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def photo(owner):
+    return PhotoFactory(owner=owner)
+
+
+def like_notifications(photo) -> int:
+    return Notification.objects.filter(photo=photo, verb=Notification.Verb.LIKE).count()
+
+
+def like_then_die(fan, photo) -> EngagementEvent:
+    """The like commits; the process dies before any after-commit work runs."""
+    like_set(user=fan, photo=photo, liked=True)  # on-commit callbacks are never run here
+    return EngagementEvent.objects.get(actor=fan, photo=photo)
+
+
+def test_a_like_whose_process_died_after_commit_still_notifies_once(fan, photo):
+    event = like_then_die(fan, photo)
+    assert like_notifications(photo) == 0
+    assert event.dispatched_at is None
+
+    assert events_dispatch_stale(older_than=timedelta(0)) == 1
+    assert events_dispatch_stale(older_than=timedelta(0)) == 0
+
+    assert like_notifications(photo) == 1
+    event.refresh_from_db()
+    assert event.dispatched_at is not None
+
+
+def test_dispatching_an_event_twice_changes_nothing_the_second_time(fan, photo):
+    event = like_then_die(fan, photo)
+
+    assert event_dispatch(event_id=event.pk) is True
+    assert event_dispatch(event_id=event.pk) is False
+    assert like_notifications(photo) == 1
+
+
+def test_the_next_engagement_dispatches_events_whose_task_was_lost(
+    fan, stranger, owner, photo, django_capture_on_commit_callbacks
+):
+    lost = like_then_die(fan, photo)
+    EngagementEvent.objects.filter(pk=lost.pk).update(created=timezone.now() - timedelta(hours=1))
+    other = PhotoFactory(owner=owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        like_set(user=stranger, photo=other, liked=True)
+
+    assert like_notifications(photo) == 1
+    assert like_notifications(other) == 1
+
+
+def test_check_integrity_finds_lost_side_effects_and_repairs_them(fan, photo):
+    lost = like_then_die(fan, photo)
+    EngagementEvent.objects.filter(pk=lost.pk).update(created=timezone.now() - timedelta(hours=1))
+
+    with pytest.raises(CommandError, match="1 integrity problem"):
+        call_command("check_integrity", stdout=StringIO())
+    out = StringIO()
+    call_command("check_integrity", "--repair", stdout=out)
+
+    assert f"repaired: like event {lost.pk} never ran its side effects" in out.getvalue()
+    assert like_notifications(photo) == 1
+
+
+def test_a_database_queue_stores_the_dispatch_with_the_like(settings, fan, photo):
+    settings.TASKS = DB_QUEUE
+
+    like_set(user=fan, photo=photo, liked=True)
+
+    (queued,) = DBTaskResult.objects.all()
+    event = EngagementEvent.objects.get(actor=fan, photo=photo)
+    assert queued.task_path == engagement_event_dispatch.module_path
+    assert queued.args_kwargs["kwargs"] == {"event_id": event.pk}
+
+
+def test_a_like_that_rolls_back_leaves_neither_event_nor_task(settings, fan, photo):
+    settings.TASKS = DB_QUEUE
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        like_set(user=fan, photo=photo, liked=True)
+        raise RuntimeError("the request failed before commit")
+
+    assert not EngagementEvent.objects.exists()
+    assert not DBTaskResult.objects.exists()
+    photo.refresh_from_db()
+    assert photo.like_count == 0
+
+
+@pytest.mark.parametrize("liked", ["1", "0"])
+def test_a_like_or_unlike_request_costs_a_fixed_handful_of_statements(
+    settings, fan_client, fan, photo, liked, htmx_headers
+):
+    """Session, user, photo, then the change (like row, event, queued task, count) in
+    savepoints here (a transaction in production): the notification work is queued."""
+    settings.TASKS = DB_QUEUE
+    if liked == "0":
+        like_set(user=fan, photo=photo, liked=True)
+
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        response = fan_client.post(
+            reverse("like", args=[photo.pk]), {"liked": liked}, headers=htmx_headers
+        )
+
+    assert response.status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) <= 7, "\n".join(statements)
+    pressed = "true" if liked == "1" else "false"
+    assert f'aria-pressed="{pressed}"' in response.content.decode()
