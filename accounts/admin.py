@@ -21,7 +21,14 @@ class UserAdmin(DjangoUserAdmin):
         "date_joined",
     ]
     list_display_links = ["avatar_preview", "username"]
-    list_filter = ["is_active", "is_staff", "is_superuser", "groups", "date_joined"]
+    list_filter = [
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "groups",
+        "date_joined",
+        "deletion_requested_at",
+    ]
     search_fields = ["username", "display_name", "email"]
     ordering = ["-date_joined"]
     fieldsets = [

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
 from accounts import services
-from accounts.imaging import ImageLimits, square_avatar
+from accounts.imaging import avatar_limits, square_avatar
 from accounts.models import User
 
 DEMO_PASSWORD = "likewise-demo"
@@ -42,7 +42,7 @@ def drawn_avatar(letter: str, colour: str) -> SimpleUploadedFile:
 def seed_people() -> dict[str, User]:
     """Create or refresh the demo people; returns them by username."""
     moderators = Group.objects.get(name="Moderators")
-    limits = ImageLimits(max_bytes=settings.AVATAR_MAX_BYTES, max_pixels=settings.AVATAR_MAX_PIXELS)
+    limits = avatar_limits()
     people: dict[str, User] = {}
     for username, display_name, bio, colour, role in PEOPLE:
         user, created = User.objects.get_or_create(

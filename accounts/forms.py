@@ -1,8 +1,11 @@
+from allauth.account.forms import ReauthenticateForm
+from allauth.mfa.base.forms import BaseAuthenticateForm
+from allauth.mfa.utils import is_mfa_enabled
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.imaging import EncodedImage, ImageLimits, ImageRejected, square_avatar
+from accounts.imaging import EncodedImage, ImageRejected, avatar_limits, square_avatar
 from accounts.models import TIMEZONE_CHOICES, User
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
@@ -43,10 +46,32 @@ class ProfileForm(forms.Form):
         upload = self.cleaned_data.get("avatar")
         if not upload:
             return None
-        limits = ImageLimits(
-            max_bytes=settings.AVATAR_MAX_BYTES, max_pixels=settings.AVATAR_MAX_PIXELS
-        )
         try:
-            return square_avatar(upload, limits, side=settings.AVATAR_SIZE)
+            return square_avatar(upload, avatar_limits(), side=settings.AVATAR_SIZE)
         except ImageRejected as error:
             raise forms.ValidationError(str(error), code="invalid_image") from error
+
+
+class AccountDeleteForm(ReauthenticateForm):
+    """Your password, and a two-factor code when you have two-factor authentication on.
+
+    allauth checks both, with its rate limits on failed attempts.
+    """
+
+    code = forms.CharField(
+        label=_("Two-factor code"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text=_("From your authenticator app, or one of your recovery codes."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not is_mfa_enabled(self.user):
+            del self.fields["code"]
+
+    def clean_code(self) -> str:
+        check = BaseAuthenticateForm(user=self.user, data={"code": self.cleaned_data["code"]})
+        if not check.is_valid():
+            raise forms.ValidationError(check.errors["code"])
+        return check.cleaned_data["code"]

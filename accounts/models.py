@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import username_validators
@@ -44,6 +45,17 @@ class User(AbstractUser):
     notify_follows = models.BooleanField(_("follow notifications"), default=True)
     timezone = models.CharField(
         _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="UTC"
+    )
+    # Set by a moderator's "restrict": lower like/unlike rate limits until then
+    # (engagement/ratelimit.py reads it).
+    likes_restricted_until = models.DateTimeField(
+        _("likes restricted until"), null=True, blank=True, editable=False
+    )
+    # Set when the person asks to delete their account; logging in again before
+    # ACCOUNT_DELETION_GRACE_DAYS have passed clears it, after that purge_deleted_accounts
+    # removes the account (accounts.services.account_purge).
+    deletion_requested_at = models.DateTimeField(
+        _("deletion requested"), null=True, blank=True, editable=False
     )
 
     class Meta:
@@ -104,3 +116,42 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follower} → {self.followed}"
+
+
+class DataExport(models.Model):
+    """One "download my data" archive, built by a background task.
+
+    The ZIP is stored under ``exports/``, outside the served media prefixes, and is only
+    handed out by ``accounts.views.data_export_download`` to its owner until ``expires_at``.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        BUILDING = "building", _("being built")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+        EXPIRED = "expired", _("expired")
+
+    owner = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="data_exports", verbose_name=_("owner")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("archive"), upload_to="exports/", blank=True)
+    created = models.DateTimeField(_("requested"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["owner", "-created"], name="data_export_recent")]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.owner_id} ({self.status})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.BUILDING)

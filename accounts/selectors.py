@@ -1,12 +1,15 @@
 """Reads for accounts pages, with their query shapes fixed here."""
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from accounts.models import Follow, User
+from accounts.models import DataExport, Follow, User
 
 
 def _follow_count(side: str) -> Coalesce:
@@ -76,3 +79,30 @@ def people_to_discover(viewer: User, limit: int = 12) -> QuerySet[User]:
     if viewer.is_authenticated:
         people = people.exclude(pk=viewer.pk).exclude(follower_links__follower=viewer)
     return people[:limit]
+
+
+def latest_data_export(user: User) -> DataExport | None:
+    return DataExport.objects.filter(owner=user).first()
+
+
+def downloadable_export(user: User, export_id: int) -> DataExport | None:
+    """The person's own archive if it is ready and its link has not expired."""
+    return DataExport.objects.filter(
+        pk=export_id,
+        owner=user,
+        status=DataExport.Status.READY,
+        expires_at__gt=timezone.now(),
+    ).first()
+
+
+def deletion_grace() -> timedelta:
+    """How long an account asked to be deleted waits (logging in cancels meanwhile)."""
+    return timedelta(days=settings.ACCOUNT_DELETION_GRACE_DAYS)
+
+
+def accounts_due_for_deletion(*, now: datetime) -> QuerySet[User]:
+    """Accounts whose deletion grace period has ended, oldest request first."""
+    cutoff = now - deletion_grace()
+    return User.objects.filter(deletion_requested_at__lte=cutoff).order_by(
+        "deletion_requested_at", "pk"
+    )

@@ -167,6 +167,8 @@ def pages(subjects: Subjects) -> list[tuple[str, User, str, float]]:
         ("photo page, viewer", subjects.viewer, hot.get_absolute_url(), 50),
         ("likers list, owner", subjects.owner, reverse("likers", args=[hot.pk]), 50),
         ("notifications, owner", subjects.owner, reverse("notifications"), 50),
+        ("photo insights, owner", subjects.owner, reverse("photo_insights", args=[hot.pk]), 100),
+        ("account insights, owner", subjects.owner, reverse("account_insights"), 100),
     ]
 
 

@@ -40,3 +40,16 @@ class RequestSizeLimitMiddleware:
                 request, 413, _("Uploads are limited to %(limit)s.") % {"limit": limit}
             )
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """Turn off browser features the site never uses, for this site and anything it embeds."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.policy = ", ".join(f"{feature}=()" for feature in settings.PERMISSIONS_POLICY_DENY)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.policy)
+        return response

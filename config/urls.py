@@ -1,28 +1,38 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from accounts import views as accounts_views
 from config import health
 from engagement import views as engagement_views
+
+# Admin logins go through allauth's own login: two-factor codes and its rate limits apply.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", engagement_views.home, name="home"),
     path("admin/", admin.site.urls),
+    # Before allauth's own: the same page, with a message if the mail server is down.
+    path("accounts/password/reset/", accounts_views.password_reset),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("photos.urls")),
     path("", include("engagement.urls")),
+    path("", include("engagement.insights.urls")),
+    path("", include("engagement.moderation.urls")),
     path("", include("notifications.urls")),
 ]
 
 if settings.SERVE_MEDIA:
-    # Only public renditions and avatars; photo masters are never served.
+    # Only public renditions and avatars; photo masters are never served. Stored names are
+    # short ASCII; anything longer is a 404 here rather than an OSError from the file system.
     media_prefix = settings.MEDIA_URL.lstrip("/")
     urlpatterns.append(
         re_path(
-            rf"^{media_prefix}(?P<path>(?:avatars|photos/r)/[\w.-]+)$",
+            rf"^{media_prefix}(?P<path>(?:avatars|photos/r)/[A-Za-z0-9_.-]{{1,200}})$",
             serve,
             {"document_root": settings.MEDIA_ROOT},
         )

@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
@@ -31,7 +32,9 @@ def error_response(
         template_name += "#message"
     context = {"status": status, "title": title, "message": message or default_message}
     html = render_to_string(template_name, context, request if with_request_context else None)
-    return HttpResponse(html, status=status)
+    response = HttpResponse(html, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def render_page_or_next(
@@ -40,7 +43,9 @@ def render_page_or_next(
     """The full page, or just its ``partial`` when htmx asks for the next ``?before=``."""
     if request.htmx and "before" in request.GET:
         template = f"{template}#{partial}"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from engagement.models import EngagementEvent, Like, RateLimitHit
+from engagement.models import EngagementEvent, Like, RateLimitHit, ReadLimitHit
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,3 +39,12 @@ class RateLimitHitAdmin(ReadOnlyAdmin):
     list_select_related = ["user"]
     list_filter = ["scope", "created"]
     search_fields = ["user__username"]
+    date_hierarchy = "created"
+
+
+@admin.register(ReadLimitHit)
+class ReadLimitHitAdmin(ReadOnlyAdmin):
+    list_display = ["created", "user", "address", "reading", "scope", "path"]
+    list_select_related = ["user"]
+    list_filter = ["reading", "scope", "created"]
+    search_fields = ["user__username", "address"]

@@ -1,41 +1,34 @@
-"""Integrity checks for engagement: the denormalised like count equals the Like rows, and
-every event's side effects have run."""
+"""Integrity checks for engagement: the denormalised like count equals the Like rows of
+active people (a suspended account's likes stop counting until it is restored), and every
+event's side effects have run."""
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 
 from config.integrity import Finding, Scope
-from engagement.models import EngagementEvent, Like
-from engagement.services import event_dispatch
+from engagement.models import EngagementEvent
+from engagement.services import counted_likes, event_dispatch, like_counts_recount
 from photos.models import Photo
 
 
 def like_counts(*, repair: bool, scope: Scope) -> list[Finding]:
-    """Photo.like_count must equal the number of Like rows; --repair recounts from them."""
-    true_count = (
-        Like.objects.filter(photo=OuterRef("pk"))
-        .order_by()
-        .values("photo")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    drifted = (
+    """Photo.like_count must equal the number of Like rows by active people; --repair
+    recounts from them."""
+    drifted = list(
         scope.photos(Photo.objects.all())
-        .annotate(true_count=Coalesce(Subquery(true_count), 0))
+        .annotate(true_count=counted_likes())
         .exclude(like_count=F("true_count"))
         .values_list("pk", "like_count", "true_count")
     )
-    findings = []
-    for photo_id, shown, actual in drifted:
-        if repair:
-            Photo.objects.filter(pk=photo_id).update(like_count=actual)
-        message = f"photo {photo_id} like_count {shown} != {actual} likes"
-        findings.append(Finding("like_counts", message, repaired=repair))
-    return findings
+    if repair and drifted:
+        like_counts_recount(photo_ids=[photo_id for photo_id, _shown, _actual in drifted])
+    return [
+        Finding("like_counts", f"photo {photo_id} like_count {shown} != {actual} likes", repair)
+        for photo_id, shown, actual in drifted
+    ]
 
 
 def events_dispatched(*, repair: bool, scope: Scope) -> list[Finding]:

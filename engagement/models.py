@@ -83,3 +83,34 @@ class RateLimitHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} over {self.scope} limit at {self.created:%Y-%m-%d %H:%M}"
+
+
+class ReadLimitHit(models.Model):
+    """Someone read likers lists, or pages of like counts, faster than people browse them
+    (the LIKERS_READS_* and LIKE_COUNT_READS_* limits): the first refusal per reader,
+    reading and window, for moderators. Polling these and diffing them is how "who
+    unliked me" tools work."""
+
+    class Reading(models.TextChoices):
+        LIKERS = "likers", _("likers lists")
+        COUNTS = "counts", _("pages of like counts")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    reading = models.CharField(max_length=8, choices=Reading.choices)
+    path = models.CharField(_("page"), max_length=200)
+    scope = models.CharField(max_length=8, choices=RateLimitHit.Scope.choices)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("read limit hit")
+        verbose_name_plural = _("read limit hits")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        reader = self.user_id or self.address
+        return (
+            f"{reader} over the {self.reading} {self.scope} limit at {self.created:%Y-%m-%d %H:%M}"
+        )

@@ -1,5 +1,8 @@
 """Pages that show photos with their likes, and the like/unlike action itself."""
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -10,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -17,13 +21,54 @@ from accounts import selectors as account_selectors
 from config.pagination import KeysetPage, cursor_in, keyset_page
 from config.views import error_response, render_page_or_next, safe_next_url
 from engagement import selectors, services
+from engagement.models import ReadLimitHit
 from engagement.policy import get_policy
+from engagement.ratelimit import consume_read
 from engagement.shield import next_release, window_length
 from engagement.signals import photo_viewed, photos_shown
 from photos import selectors as photo_selectors
 from photos.models import Photo
 
 LIKERS_PER_PAGE = 50
+READ_LIMIT_MESSAGES = {
+    ReadLimitHit.Reading.LIKERS: gettext_lazy(
+        "You're opening lists of likes faster than anyone browses them, so we've paused "
+        "them for you. Try again in a little while."
+    ),
+    ReadLimitHit.Reading.COUNTS: gettext_lazy(
+        "You're loading pages of photos faster than anyone browses them, so we've paused "
+        "them for you. Try again in a little while."
+    ),
+}
+
+
+def limit_reads(reading: str) -> Callable[[Callable[..., HttpResponse]], Callable]:
+    """Refuse with 429 a reader over the read limits for ``reading`` (likers lists, or
+    pages of like counts), and keep the first refusal per window for moderators."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def limited(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            address = request.META.get("REMOTE_ADDR", "")
+            exceeded, retry_after = consume_read(
+                reading=reading, user=request.user, address=address
+            )
+            if not exceeded:
+                return view(request, *args, **kwargs)
+            services.read_limit_hit_record(
+                reading=reading,
+                user=request.user,
+                address=address,
+                path=request.path,
+                scope=exceeded,
+            )
+            response = error_response(request, 429, str(READ_LIMIT_MESSAGES[reading]))
+            response["Retry-After"] = str(retry_after)
+            return response
+
+        return limited
+
+    return decorator
 
 
 def _photos_page(request: HttpRequest, photos: QuerySet[Photo]) -> KeysetPage:
@@ -41,6 +86,7 @@ def _photos_page(request: HttpRequest, photos: QuerySet[Photo]) -> KeysetPage:
 
 
 @vary_on_headers("HX-Request")
+@limit_reads(ReadLimitHit.Reading.COUNTS)
 def home(request: HttpRequest) -> HttpResponse:
     people = list(account_selectors.people_to_discover(request.user, limit=6))
     context = {
@@ -53,19 +99,20 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @vary_on_headers("HX-Request")
+@limit_reads(ReadLimitHit.Reading.COUNTS)
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     person = account_selectors.user_with_counts(username)
     context = {
         "person": person,
         "photo_count": photo_selectors.photo_count(person),
         "followed_ids": account_selectors.followed_ids(request.user, [person]),
-        "page": _photos_page(request, photo_selectors.photos_by(person)),
+        "page": _photos_page(request, photo_selectors.photos_by(person, request.user)),
     }
     return render_page_or_next(request, "accounts/profile.html", "grid_page", context)
 
 
 def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
-    photo = photo_selectors.photo_for_page(photo_id)
+    photo = photo_selectors.photo_for_page(photo_id, request.user)
     selectors.with_like_states(request.user, [photo])
     likers_preview = None
     if photo.like_state.likers_visible:
@@ -90,7 +137,7 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
 @login_required
 def like(request: HttpRequest, photo_id: int) -> HttpResponse:
     """Set the like state the form asks for: ``liked=1`` likes, ``liked=0`` unlikes."""
-    photo = photo_selectors.photo_for_page(photo_id)
+    photo = photo_selectors.photo_for_page(photo_id, request.user)
     desired = request.POST.get("liked")
     if desired not in ("0", "1"):
         return error_response(request, 400, _("Choose to like or to unlike."))
@@ -113,9 +160,10 @@ def like(request: HttpRequest, photo_id: int) -> HttpResponse:
 
 
 @vary_on_headers("HX-Request")
+@limit_reads(ReadLimitHit.Reading.LIKERS)
 def likers(request: HttpRequest, photo_id: int) -> HttpResponse:
     """Who liked a photo, to the people the policy allows; the owner's history if allowed."""
-    photo = photo_selectors.photo_for_page(photo_id)
+    photo = photo_selectors.photo_for_page(photo_id, request.user)
     policy = get_policy()
     if not policy.may_see_likers(viewer=request.user, owner_id=photo.owner_id):
         if not request.user.is_authenticated:
@@ -136,9 +184,12 @@ def likers(request: HttpRequest, photo_id: int) -> HttpResponse:
         "policy": policy,
         "followed_ids": account_selectors.followed_ids(request.user, page.object_list),
     }
+    template = "engagement/likers.html"
     if request.htmx and before:
-        return render(request, "engagement/likers.html#likers_page", context)
-    return render(request, "engagement/likers.html", context)
+        template += "#likers_page"
+    response = render(request, template, context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def unlike_explainer(request: HttpRequest) -> HttpResponse:

@@ -23,6 +23,7 @@ class Notification(models.Model):
         LIKE = "like", _("liked your photo")
         UNLIKE = "unlike", _("unliked your photo")
         FOLLOW = "follow", _("followed you")
+        WARNING = "warning", _("moderators warned you")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from accounts.signals import user_followed, user_unfollowed
+from engagement.moderation.signals import member_warned
 from engagement.signals import photo_liked, photo_unliked
 from notifications import services
 
@@ -11,8 +12,12 @@ def on_photo_liked(sender, *, user, photo, at, **kwargs) -> None:
     services.like_notify(liker=user, photo=photo, at=at)
 
 
-def on_photo_unliked(sender, *, user, photo, at, **kwargs) -> None:
-    services.unlike_notify(liker=user, photo=photo, at=at)
+def on_photo_unliked(sender, *, user, photo, at, voided: bool = False, **kwargs) -> None:
+    services.unlike_notify(liker=user, photo=photo, at=at, voided=voided)
+
+
+def on_member_warned(sender, *, member, at, **kwargs) -> None:
+    services.warning_notify(member=member, at=at)
 
 
 def on_user_followed(sender, *, follower, followed, **kwargs) -> None:
@@ -28,3 +33,4 @@ def connect() -> None:
     photo_unliked.connect(on_photo_unliked, dispatch_uid="notifications_photo_unliked")
     user_followed.connect(on_user_followed, dispatch_uid="notifications_user_followed")
     user_unfollowed.connect(on_user_unfollowed, dispatch_uid="notifications_user_unfollowed")
+    member_warned.connect(on_member_warned, dispatch_uid="notifications_member_warned")

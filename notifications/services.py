@@ -12,6 +12,7 @@ its like.
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Follow, LikeNotifications, User
@@ -52,11 +53,15 @@ def notification_add(
     return notification
 
 
-def notification_withdraw(*, recipient: User, actor: User, verb: str, photo: Photo | None) -> int:
-    """Take the notification out of the recipient's list and badge (at the shield's time)."""
+def notification_withdraw(
+    *, recipient: User, actor: User, verb: str, photo: Photo | None, at_once: bool = False
+) -> int:
+    """Take the notification out of the recipient's list and badge (at the shield's time,
+    or ``at_once`` for a like a moderator voided: that is no one's withdrawal to hide)."""
+    now = timezone.now()
     return Notification.objects.filter(
         recipient=recipient, actor=actor, verb=verb, photo=photo, withdrawn_at__isnull=True
-    ).update(withdrawn_at=withdrawal_shown_at(timezone.now()))
+    ).update(withdrawn_at=now if at_once else withdrawal_shown_at(now))
 
 
 def _wants_like_notification(recipient: User, actor: User, photo: Photo) -> bool:
@@ -90,14 +95,23 @@ def like_notify(*, liker: User, photo: Photo, at: datetime) -> None:
         )
 
 
-def unlike_notify(*, liker: User, photo: Photo, at: datetime) -> None:
-    """React to a committed unlike: withdraw the like notification if the like is gone."""
+def unlike_notify(*, liker: User, photo: Photo, at: datetime, voided: bool = False) -> None:
+    """React to a committed unlike: withdraw the like notification if the like is gone.
+
+    A like a moderator voided leaves at once and never notifies anyone.
+    """
     policy = get_policy()
     owner = User.objects.get(pk=photo.owner_id)
-    if policy.withdraw_like_notification_on_unlike and not _still_liked(liker, photo):
+    if (voided or policy.withdraw_like_notification_on_unlike) and not _still_liked(liker, photo):
         notification_withdraw(
-            recipient=owner, actor=liker, verb=Notification.Verb.LIKE, photo=photo
+            recipient=owner,
+            actor=liker,
+            verb=Notification.Verb.LIKE,
+            photo=photo,
+            at_once=voided,
         )
+    if voided:
+        return
     if policy.notify_owner_of_unlike and _wants_like_notification(owner, liker, photo):
         notification_add(
             recipient=owner, actor=liker, verb=Notification.Verb.UNLIKE, photo=photo, at=at
@@ -125,6 +139,18 @@ def unfollow_notify(*, follower: User, followed: User) -> None:
         )
 
 
+def warning_notify(*, member: User, at: datetime) -> None:
+    """A moderator warned ``member``: a new, unread notification each time. It names no
+    moderator, so the member is its own actor."""
+    Notification.objects.update_or_create(
+        recipient=member,
+        actor=member,
+        verb=Notification.Verb.WARNING,
+        photo=None,
+        defaults={"created": at, "read_at": None, "withdrawn_at": None},
+    )
+
+
 def notifications_mark_read(*, recipient: User, ids: list[int] | None = None) -> int:
     """Mark the given notifications (or all of them) read; returns how many changed."""
     unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
@@ -146,3 +172,11 @@ def notification_preferences_update(*, user: User, notify_likes: str, notify_fol
     user.notify_follows = notify_follows
     user.full_clean(exclude=["password"])
     user.save(update_fields=["notify_likes", "notify_follows"])
+
+
+def notifications_erase(*, user: User) -> int:
+    """Delete every notification to or from ``user`` and their muted photos (their account
+    is being deleted); returns how many notifications went."""
+    PhotoMute.objects.filter(user=user).delete()
+    deleted, _counts = Notification.objects.filter(Q(recipient=user) | Q(actor=user)).delete()
+    return deleted

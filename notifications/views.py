@@ -61,7 +61,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @login_required
 def photo_mute(request: HttpRequest, photo_id: int) -> HttpResponse:
     """Mute or unmute like notifications for one of your photos."""
-    photo = photo_selectors.photo_for_page(photo_id)
+    photo = photo_selectors.photo_for_page(photo_id, request.user)
     if photo.owner_id != request.user.pk:
         raise PermissionDenied
     if request.method == "POST":

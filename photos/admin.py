@@ -14,10 +14,19 @@ class PhotoAdmin(admin.ModelAdmin):
     Deleting (one or with the bulk action) removes the stored files too, after commit.
     """
 
-    list_display = ["preview", "id", "owner", "short_caption", "hide_like_count", "created"]
+    list_display = [
+        "preview",
+        "id",
+        "owner",
+        "short_caption",
+        "like_count",
+        "hide_like_count",
+        "hidden_at",
+        "created",
+    ]
     list_display_links = ["preview", "id"]
     list_select_related = ["owner"]
-    list_filter = ["hide_like_count", "created"]
+    list_filter = ["hide_like_count", ("hidden_at", admin.EmptyFieldListFilter), "created"]
     search_fields = ["caption", "alt_text", "owner__username", "owner__display_name"]
     date_hierarchy = "created"
     raw_id_fields = ["owner"]
@@ -30,6 +39,8 @@ class PhotoAdmin(admin.ModelAdmin):
         "display",
         "thumbnail",
         "large",
+        "like_count",
+        "hidden_at",
     ]
     fields = [*readonly_fields, "caption", "alt_text", "hide_like_count"]
 

@@ -8,13 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
-from accounts.models import User
+from accounts.models import DataExport, User
 from config.integrity import Finding, Scope, batched
 from photos.models import Photo
 from photos.renditions import upload_renditions
 from photos.tasks import photo_render_large
 
-MEDIA_DIRECTORIES = ["avatars", "photos/masters", "photos/r"]
+MEDIA_DIRECTORIES = ["avatars", "photos/masters", "photos/r", "exports"]
 # Files this young may belong to an upload that has not committed yet.
 ORPHAN_GRACE = timedelta(hours=1)
 
@@ -31,7 +31,7 @@ def _stored_names(directory: str) -> list[str]:
 
 
 def orphan_media(*, repair: bool, scope: Scope) -> list[Finding]:
-    """Files under the media directories that no avatar or photo refers to.
+    """Files under the media directories that no avatar, photo or data export refers to.
 
     Scoped to an id range it is skipped (a file names no photo); with ``since`` only files
     written since then are looked at.
@@ -39,6 +39,7 @@ def orphan_media(*, repair: bool, scope: Scope) -> list[Finding]:
     if scope.photo_ids is not None:
         return []
     referenced = set(User.objects.exclude(avatar="").values_list("avatar", flat=True))
+    referenced.update(DataExport.objects.exclude(file="").values_list("file", flat=True))
     files = Photo.objects.values_list("master", "display", "thumbnail", "large")
     for names in batched(files, label="media in use", scope=scope, size=5_000):
         referenced.update(name for name in names if name)

@@ -27,6 +27,9 @@ class Photo(models.Model):
     # count in what is displayed until the window ends (see engagement/shield.py).
     shield_window = models.DateTimeField(null=True, blank=True, editable=False)
     shield_withdrawals = models.PositiveIntegerField(default=0, editable=False)
+    # Hidden by moderators: gone from feeds, grids and its page for everyone but its owner
+    # (who sees a notice) and moderators, until a moderator restores it.
+    hidden_at = models.DateTimeField(_("hidden by moderators"), null=True, blank=True)
 
     # Clean working copy (metadata stripped, capped size) for renditions made later.
     # It lives outside the served media prefix and is never linked.

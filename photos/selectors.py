@@ -1,6 +1,8 @@
 """Reads for photo pages, grids and the home feed."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Follow, User
@@ -16,18 +18,37 @@ GRID_FIELDS = [
     "hide_like_count",
     "shield_window",
     "shield_withdrawals",
+    "hidden_at",
 ]
 
 
-def photo_for_page(photo_id: int) -> Photo:
-    return get_object_or_404(
+def may_see_hidden(viewer: User | AnonymousUser | None, photo: Photo) -> bool:
+    """A photo hidden by moderators stays visible to its owner and to moderators."""
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    return viewer.pk == photo.owner_id or viewer.has_perm("accounts.act_on_content")
+
+
+def photo_for_page(photo_id: int, viewer: User | AnonymousUser | None = None) -> Photo:
+    """The photo, or 404 if its owner is gone or it is hidden from ``viewer``."""
+    photo = get_object_or_404(
         Photo.objects.select_related("owner"), pk=photo_id, owner__is_active=True
     )
+    if photo.hidden_at is not None and not may_see_hidden(viewer, photo):
+        raise Http404
+    return photo
 
 
-def photos_by(owner: User) -> QuerySet[Photo]:
+def _shown_to(viewer: User | AnonymousUser | None) -> Q:
+    """Feeds and grids leave out hidden photos, except the viewer's own."""
+    if viewer is None or not viewer.is_authenticated:
+        return Q(hidden_at__isnull=True)
+    return Q(hidden_at__isnull=True) | Q(owner=viewer)
+
+
+def photos_by(owner: User, viewer: User | AnonymousUser | None = None) -> QuerySet[Photo]:
     """A person's photos for their grid, newest first."""
-    return Photo.objects.filter(owner=owner).only(*GRID_FIELDS)
+    return Photo.objects.filter(_shown_to(viewer), owner=owner).only(*GRID_FIELDS)
 
 
 def photo_count(owner: User) -> int:
@@ -40,6 +61,6 @@ def home_feed(viewer: User) -> QuerySet[Photo]:
     followed = Follow.objects.filter(follower=viewer).values("followed_id")
     return (
         Photo.objects.filter(Q(owner__in=followed) | Q(owner=viewer))
-        .filter(owner__is_active=True)
+        .filter(_shown_to(viewer), owner__is_active=True)
         .select_related("owner")
     )

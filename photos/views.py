@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from config.ratelimit import limit_image_uploads
 from photos import selectors, services
 from photos.forms import PhotoTextForm, PhotoUploadForm
 from photos.models import Photo
@@ -15,6 +16,7 @@ from photos.models import Photo
 
 @login_required
 @vary_on_headers("HX-Request")
+@limit_image_uploads
 def photo_upload(request: HttpRequest) -> HttpResponse:
     form = PhotoUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -28,7 +30,7 @@ def photo_upload(request: HttpRequest) -> HttpResponse:
 
 
 def _own_photo(request: HttpRequest, photo_id: int) -> Photo:
-    photo = selectors.photo_for_page(photo_id)
+    photo = selectors.photo_for_page(photo_id, request.user)
     if photo.owner_id != request.user.pk:
         raise PermissionDenied
     return photo

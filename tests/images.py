@@ -44,14 +44,15 @@ def renamed_executable() -> bytes:
     return b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
 
 
-def jpeg_halves_with_gps_and_rotation() -> bytes:
-    """A 60x30 JPEG, left half red and right half blue, with GPS and orientation 6.
+def jpeg_halves_with_gps_and_rotation(size: tuple[int, int] = (60, 30)) -> bytes:
+    """A 60x30 JPEG (or ``size``), left half red and right half blue, with GPS and
+    orientation 6.
 
     Shown upright (rotated 90° clockwise) it is 30x60 with red on top and blue below, so
     a square crop of it is red in its top half only if the orientation was applied.
     """
-    image = Image.new("RGB", (60, 30), "blue")
-    image.paste("red", (0, 0, 30, 30))
+    image = Image.new("RGB", size, "blue")
+    image.paste("red", (0, 0, size[0] // 2, size[1]))
     exif = Image.Exif()
     exif[0x0112] = 6
     exif[0x8825] = {1: "N", 2: (38.0, 42.0, 0.0), 3: "W", 4: (9.0, 8.0, 0.0)}

@@ -34,6 +34,12 @@ def like_notifications(photo) -> int:
     return Notification.objects.filter(photo=photo, verb=Notification.Verb.LIKE).count()
 
 
+def run_check() -> str:
+    out = StringIO()
+    call_command("check_integrity", stdout=out)
+    return out.getvalue()
+
+
 def like_then_die(fan, photo) -> EngagementEvent:
     """The like commits; the process dies before any after-commit work runs."""
     like_set(user=fan, photo=photo, liked=True)  # on-commit callbacks are never run here
@@ -79,13 +85,18 @@ def test_check_integrity_finds_lost_side_effects_and_repairs_them(fan, photo):
     lost = like_then_die(fan, photo)
     EngagementEvent.objects.filter(pk=lost.pk).update(created=timezone.now() - timedelta(hours=1))
 
-    with pytest.raises(CommandError, match="1 integrity problem"):
-        call_command("check_integrity", stdout=StringIO())
+    found = StringIO()
+    with pytest.raises(CommandError, match="2 integrity problem"):
+        call_command("check_integrity", stdout=found)
     out = StringIO()
     call_command("check_integrity", "--repair", stdout=out)
 
+    # The lost side effects show as the event itself and as the rollup it never reached.
+    assert f"FOUND: like event {lost.pk} never ran its side effects" in found.getvalue()
+    assert "[insight_rollups] FOUND" in found.getvalue()
     assert f"repaired: like event {lost.pk} never ran its side effects" in out.getvalue()
     assert like_notifications(photo) == 1
+    assert "All good (0 repaired)" in run_check()
 
 
 def test_a_database_queue_stores_the_dispatch_with_the_like(settings, fan, photo):

@@ -69,6 +69,8 @@ def test_bench_prints_a_verdict_for_every_row_as_one_json_line(seeded):
     assert {row["status"] for row in rows.values()} <= {"PASS", "FAIL"}
     assert rows["like: statements"]["unit"] == "statements"
     assert rows["home feed: p95"]["target"] == 50
+    assert rows["photo insights, owner: p95"]["target"] == 100
+    assert rows["account insights, owner: statements"]["target"] == 12
     assert rows["upload 24-MP JPEG: peak memory"]["unit"] == "MB"
     for row in rows.values():
         judged = "PASS" if row["value"] <= row["target"] else "FAIL"

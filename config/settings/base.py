@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "config.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -242,6 +243,20 @@ SECURE_CSP = {
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Sent as Permissions-Policy (config.middleware): features no page here uses, off for all.
+PERMISSIONS_POLICY_DENY = [
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "usb",
+]
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
@@ -261,7 +276,16 @@ LOGGING = {
 # --- Photos ---------------------------------------------------------------------------
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 20 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
-PHOTO_MAX_FRAMES = env_int("PHOTO_MAX_FRAMES", 500)
+# Every uploaded image, photo or avatar, is checked against these from its header before
+# any pixel is decoded (accounts/imaging.py), so what one upload can cost is bounded.
+IMAGE_MAX_FRAMES = env_int("IMAGE_MAX_FRAMES", 500)
+IMAGE_MAX_SIDE = env_int("IMAGE_MAX_SIDE", 12_000)
+IMAGE_MAX_ASPECT_RATIO = env_int("IMAGE_MAX_ASPECT_RATIO", 20)
+# Decoding memory: width x height x bytes per decoded pixel (4 for RGB) x frames.
+IMAGE_MAX_DECODED_BYTES = env_int("IMAGE_MAX_DECODED_BYTES", 160 * 1024 * 1024)
+# Image uploads (photos and avatars together) per person; over them answers 429.
+IMAGE_UPLOADS_PER_MINUTE = env_int("IMAGE_UPLOADS_PER_MINUTE", 10)
+IMAGE_UPLOADS_PER_DAY = env_int("IMAGE_UPLOADS_PER_DAY", 200)
 PHOTO_MASTER_SIZE = 4096  # clean working copy for later renditions; never linked
 PHOTO_LARGE_SIZE = 2048  # made by a background task
 PHOTO_DISPLAY_SIZE = 1280
@@ -277,6 +301,8 @@ INTEGRITY_CHECKS = [
     "engagement.integrity.like_counts",
     "engagement.integrity.events_dispatched",
     "notifications.integrity.no_orphan_like_notifications",
+    "engagement.insights.integrity.rollups_match_log",
+    "accounts.integrity.data_exports_expired",
 ]
 
 # --- Engagement -----------------------------------------------------------------------
@@ -292,3 +318,69 @@ LIKE_RATE_PER_DAY = env_int("LIKE_RATE_PER_DAY", 1000)
 LIKE_RENOTIFY_COOLDOWN_HOURS = env_int("LIKE_RENOTIFY_COOLDOWN_HOURS", 24)
 # How often the navigation bell asks for the unread count.
 NOTIFICATION_POLL_SECONDS = env_int("NOTIFICATION_POLL_SECONDS", 30)
+# Reading who liked a photo, and pages of like counts (feeds, profile grids), per person
+# and per address: generous for browsing, while a script polling them to find out who
+# unliked is refused with 429 (polling once a minute passes the daily caps within hours).
+# Per address limits are higher: people behind one network address share them.
+LIKERS_READS_PER_MINUTE = env_int("LIKERS_READS_PER_MINUTE", 30)
+LIKERS_READS_PER_DAY = env_int("LIKERS_READS_PER_DAY", 300)
+LIKERS_READS_PER_ADDRESS_PER_MINUTE = env_int("LIKERS_READS_PER_ADDRESS_PER_MINUTE", 120)
+LIKERS_READS_PER_ADDRESS_PER_DAY = env_int("LIKERS_READS_PER_ADDRESS_PER_DAY", 1200)
+LIKE_COUNT_READS_PER_MINUTE = env_int("LIKE_COUNT_READS_PER_MINUTE", 90)
+LIKE_COUNT_READS_PER_DAY = env_int("LIKE_COUNT_READS_PER_DAY", 600)
+LIKE_COUNT_READS_PER_ADDRESS_PER_MINUTE = env_int("LIKE_COUNT_READS_PER_ADDRESS_PER_MINUTE", 360)
+LIKE_COUNT_READS_PER_ADDRESS_PER_DAY = env_int("LIKE_COUNT_READS_PER_ADDRESS_PER_DAY", 2400)
+
+# --- Your data: download and account deletion -------------------------------------------
+# What "download my data" contains: functions ``section(user)`` yielding (file name,
+# bytes) pairs, one per app (see config/personal_data.py).
+DATA_EXPORT_SECTIONS = [
+    "accounts.personal_data.export_profile",
+    "accounts.personal_data.export_follows",
+    "photos.personal_data.export_photos",
+    "engagement.personal_data.export_likes",
+    "notifications.personal_data.export_notifications",
+    "engagement.insights.personal_data.export_insights",
+]
+# How long a finished archive can be downloaded; an archive still building after this
+# many minutes is taken as failed (its worker died) and can be asked for again.
+DATA_EXPORT_HOURS = env_int("DATA_EXPORT_HOURS", 72)
+DATA_EXPORT_STALE_MINUTES = env_int("DATA_EXPORT_STALE_MINUTES", 60)
+# Each archive is built from everything the person has: asking is limited per day.
+DATA_EXPORTS_PER_DAY = env_int("DATA_EXPORTS_PER_DAY", 5)
+# Logging in within this many days of asking to delete the account cancels it; after
+# them `manage.py purge_deleted_accounts` removes it.
+ACCOUNT_DELETION_GRACE_DAYS = env_int("ACCOUNT_DELETION_GRACE_DAYS", 14)
+# What removes a person's data when their account is purged, in this order: insights
+# takes their events out of the rollups before the events go.
+ACCOUNT_ERASERS = [
+    "engagement.insights.personal_data.erase",
+    "engagement.moderation.personal_data.erase",
+    "photos.personal_data.erase",
+    "engagement.personal_data.erase",
+    "accounts.personal_data.erase",
+    "notifications.personal_data.erase",
+]
+
+# --- Moderation -----------------------------------------------------------------------
+# Detection thresholds (engagement/moderation/detection.py). A finding at twice its
+# threshold is raised as high severity.
+# Churn: the same person liking and unliking the same photo this many times...
+MODERATION_CHURN_CYCLES = env_int("MODERATION_CHURN_CYCLES", 3)
+# ...within this many minutes.
+MODERATION_CHURN_MINUTES = env_int("MODERATION_CHURN_MINUTES", 10)
+# Burst: this many likes in one minute across photos.
+MODERATION_BURST_LIKES_PER_MINUTE = env_int("MODERATION_BURST_LIKES_PER_MINUTE", 30)
+# Sweep: this many withdrawals, on different photos, within this many minutes.
+MODERATION_SWEEP_WITHDRAWALS = env_int("MODERATION_SWEEP_WITHDRAWALS", 15)
+MODERATION_SWEEP_MINUTES = env_int("MODERATION_SWEEP_MINUTES", 5)
+# Repeated rate-limit hits: this many within this many hours.
+MODERATION_RATE_LIMIT_HITS = env_int("MODERATION_RATE_LIMIT_HITS", 3)
+MODERATION_RATE_LIMIT_HOURS = env_int("MODERATION_RATE_LIMIT_HOURS", 24)
+# New accounts (joined within this many days) with this many likes/unlikes in an hour.
+MODERATION_NEW_ACCOUNT_DAYS = env_int("MODERATION_NEW_ACCOUNT_DAYS", 7)
+MODERATION_NEW_ACCOUNT_EVENTS_PER_HOUR = env_int("MODERATION_NEW_ACCOUNT_EVENTS_PER_HOUR", 100)
+# Restricted people (a moderator's action) get these like/unlike limits instead.
+MODERATION_RESTRICTED_LIKES_PER_MINUTE = env_int("MODERATION_RESTRICTED_LIKES_PER_MINUTE", 5)
+MODERATION_RESTRICTED_LIKES_PER_DAY = env_int("MODERATION_RESTRICTED_LIKES_PER_DAY", 100)
+MODERATION_ITEMS_PER_PAGE = 25

@@ -22,6 +22,16 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# The preload directive says the domain (and every subdomain) is HTTPS-only for good;
+# browsers only hard-code it once someone submits the domain at hstspreload.org. A domain
+# with subdomains that are not HTTPS sets DJANGO_HSTS_PRELOAD=0, a choice made on purpose,
+# so the deploy check's reminder about it is silenced then.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Media is served by the web server or object storage in front of Django, not by Django
+# (README, "Production: media and HTTPS"); SERVE_MEDIA=1 is an explicit opt-in.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 # Static files are served by the app servers themselves through WhiteNoise: hashed names,
 # compressed, cached forever; no separate static server to run.
 MIDDLEWARE = [

@@ -9,3 +9,8 @@ class InsightsConfig(AppConfig):
     name = "engagement.insights"
     label = "insights"
     verbose_name = _("Insights")
+
+    def ready(self) -> None:
+        from engagement.insights import receivers
+
+        receivers.connect()

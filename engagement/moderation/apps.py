@@ -9,3 +9,8 @@ class ModerationConfig(AppConfig):
     name = "engagement.moderation"
     label = "moderation"
     verbose_name = _("Moderation")
+
+    def ready(self) -> None:
+        from engagement.moderation import receivers
+
+        receivers.connect()

@@ -24,6 +24,7 @@ from PIL import Image
 
 from accounts.models import Follow, User
 from config.scale import Progress, bulk_insert
+from engagement.insights.rebuild import follower_days_rebuild, photo_days_rebuild
 from engagement.models import EngagementEvent, Like
 from notifications.models import Notification
 from photos.models import Photo
@@ -73,6 +74,9 @@ class Command(BaseCommand):
             photo_rows = self.seed_photos(member_ids, photos)
             self.seed_follows(member_ids, follows)
             self.seed_likes(liker_ids, photo_rows, likes, hot)
+            # The insight rollups are derived data: computed from the rows just written.
+            photo_days_rebuild(repair=True)
+            follower_days_rebuild(repair=True)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {users:,} members ({len(liker_ids) - users:,} like-only), "

@@ -1,7 +1,8 @@
 """A task worker for the scale-out profile (TASKS_BACKEND=db): `make worker`.
 
 It runs django-tasks-db's worker loop and, before it starts and then every minute, puts
-back in the queue any task whose worker died mid-run (see config.tasks).
+back in the queue any task whose worker died mid-run (see config.tasks) and dispatches
+engagement events whose side effects never ran (see engagement.services.event_dispatch).
 """
 
 import threading
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from config.tasks import stores_tasks_in_database, tasks_requeue_stale
+from engagement.services import events_dispatch_stale
 
 
 class Command(BaseCommand):
@@ -41,6 +43,8 @@ class Command(BaseCommand):
     def requeue(self, stale_after: timedelta) -> None:
         if count := tasks_requeue_stale(older_than=stale_after):
             self.stderr.write(f"Requeued {count} task(s) whose worker stopped mid-run.")
+        if count := events_dispatch_stale(older_than=stale_after):
+            self.stderr.write(f"Dispatched {count} engagement event(s) whose task was lost.")
 
     def keep_requeueing(self, stop: threading.Event, stale_after: timedelta) -> None:
         while not stop.wait(60):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_username_unique_any_case'),
+        ('accounts', '0007_user_deletion_requested_at_dataexport'),
         ('auth', '0012_alter_user_first_name_max_length'),
     ]
 

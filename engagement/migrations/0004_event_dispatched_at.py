@@ -14,7 +14,7 @@ def mark_past_events_dispatched(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engagement', '0002_event_kind_void'),
+        ('engagement', '0003_readlimithit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('photos', '0002_like_count_and_shield'),
+        ('photos', '0003_photo_hidden_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

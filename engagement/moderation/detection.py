@@ -1,0 +1,124 @@
+"""Detectors: each reads one person's recent history and raises (or updates) a Flag.
+
+They look back from ``at`` over the event log, so they give the same answer whether they
+run right after the event (the task) or later over a time range (``detect_abuse``), and
+running one twice changes nothing (flag_raise adds evidence it already has as a no-op).
+Thresholds live in settings (MODERATION_*).
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from accounts.models import User
+from engagement.models import EngagementEvent, RateLimitHit
+from engagement.moderation.models import Flag, Severity
+from engagement.moderation.services import flag_raise
+from photos.models import Photo
+
+Kind = EngagementEvent.Kind
+
+
+def _severity(found: int, threshold: int) -> int:
+    return Severity.HIGH if found >= 2 * threshold else Severity.MEDIUM
+
+
+def _events(user: User, since: datetime, at: datetime) -> QuerySet[EngagementEvent]:
+    return EngagementEvent.objects.filter(actor=user, created__gt=since, created__lte=at)
+
+
+def detect_churn(*, user: User, photo: Photo, at: datetime) -> Flag | None:
+    """The same person liking and unliking the same photo over and over."""
+    threshold = settings.MODERATION_CHURN_CYCLES
+    since = at - timedelta(minutes=settings.MODERATION_CHURN_MINUTES)
+    events = list(_events(user, since, at).filter(photo=photo, kind__in=[Kind.LIKE, Kind.UNLIKE]))
+    cycles = sum(1 for event in events if event.kind == Kind.UNLIKE)
+    if cycles < threshold:
+        return None
+    return flag_raise(
+        kind=Flag.Kind.CHURN,
+        subject=user,
+        photo=photo,
+        severity=_severity(cycles, threshold),
+        events=events,
+        at=at,
+    )
+
+
+def detect_burst(*, user: User, at: datetime) -> Flag | None:
+    """Many likes in one minute across photos."""
+    threshold = settings.MODERATION_BURST_LIKES_PER_MINUTE
+    events = list(_events(user, at - timedelta(minutes=1), at).filter(kind=Kind.LIKE))
+    if len(events) < threshold or len({event.photo_id for event in events}) < 2:
+        return None
+    return flag_raise(
+        kind=Flag.Kind.BURST,
+        subject=user,
+        severity=_severity(len(events), threshold),
+        events=events,
+        at=at,
+    )
+
+
+def detect_sweep(*, user: User, at: datetime) -> Flag | None:
+    """One person withdrawing many likes, on different photos, at once."""
+    threshold = settings.MODERATION_SWEEP_WITHDRAWALS
+    since = at - timedelta(minutes=settings.MODERATION_SWEEP_MINUTES)
+    events = list(_events(user, since, at).filter(kind=Kind.UNLIKE))
+    photos = len({event.photo_id for event in events})
+    if photos < threshold:
+        return None
+    return flag_raise(
+        kind=Flag.Kind.SWEEP,
+        subject=user,
+        severity=_severity(photos, threshold),
+        events=events,
+        at=at,
+    )
+
+
+def detect_new_account(*, user: User, at: datetime) -> Flag | None:
+    """An account a few days old liking and unliking far more than people do."""
+    if user.date_joined < at - timedelta(days=settings.MODERATION_NEW_ACCOUNT_DAYS):
+        return None
+    threshold = settings.MODERATION_NEW_ACCOUNT_EVENTS_PER_HOUR
+    events = _events(user, at - timedelta(hours=1), at).filter(kind__in=[Kind.LIKE, Kind.UNLIKE])
+    found = events.count()
+    if found < threshold:
+        return None
+    return flag_raise(
+        kind=Flag.Kind.NEW_ACCOUNT,
+        subject=user,
+        severity=_severity(found, threshold),
+        events=list(events),
+        at=at,
+    )
+
+
+def detect_rate_limit_hits(*, user: User, at: datetime) -> Flag | None:
+    """Someone who keeps running into the like rate limits."""
+    threshold = settings.MODERATION_RATE_LIMIT_HITS
+    since = at - timedelta(hours=settings.MODERATION_RATE_LIMIT_HOURS)
+    hits = list(RateLimitHit.objects.filter(user=user, created__gt=since, created__lte=at))
+    if len(hits) < threshold:
+        return None
+    daily_cap = any(hit.scope == RateLimitHit.Scope.DAY for hit in hits)
+    return flag_raise(
+        kind=Flag.Kind.RATE_LIMIT,
+        subject=user,
+        severity=Severity.HIGH if daily_cap else _severity(len(hits), threshold),
+        rate_limit_hits=hits,
+        at=at,
+    )
+
+
+def detect_after_event(*, user: User, photo: Photo, at: datetime) -> list[Flag]:
+    """Every engagement detector, for one like or unlike by ``user`` on ``photo``."""
+    found = [
+        detect_churn(user=user, photo=photo, at=at),
+        detect_burst(user=user, at=at),
+        detect_sweep(user=user, at=at),
+        detect_new_account(user=user, at=at),
+    ]
+    return [flag for flag in found if flag is not None]

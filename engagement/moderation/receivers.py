@@ -1,0 +1,46 @@
+"""Thin receivers: engagement in, detection tasks out (enqueued once the change committed);
+and, at login, whether the header shows the review queue link."""
+
+from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
+from django.db.models.signals import post_save
+
+from engagement.models import RateLimitHit
+from engagement.moderation import tasks
+from engagement.signals import photo_liked, photo_unliked
+
+
+def on_engagement(sender, *, user, photo, at, voided: bool = False, **kwargs) -> None:
+    """Sent after the like or unlike committed, so the task is enqueued at once."""
+    if voided:  # a moderator's doing, not the person's
+        return
+    tasks.detect_after_event.enqueue(user_id=user.pk, photo_id=photo.pk, at=at.isoformat())
+
+
+def on_rate_limit_hit(sender, *, instance, created, **kwargs) -> None:
+    if created:
+        transaction.on_commit(
+            lambda: tasks.detect_rate_limit_hits.enqueue(
+                user_id=instance.user_id, at=instance.created.isoformat()
+            )
+        )
+
+
+# Read by templates/base.html. Set once per login, so no page pays the permission queries
+# for the link; the queue's views check the permissions themselves on every request.
+REVIEWER_SESSION_KEY = "moderation_reviewer"
+
+
+def on_logged_in(sender, *, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        reviewer = user.has_perm("accounts.review_engagement") or user.has_perm(
+            "accounts.review_reports"
+        )
+        request.session[REVIEWER_SESSION_KEY] = reviewer
+
+
+def connect() -> None:
+    user_logged_in.connect(on_logged_in, dispatch_uid="moderation_logged_in")
+    photo_liked.connect(on_engagement, dispatch_uid="moderation_photo_liked")
+    photo_unliked.connect(on_engagement, dispatch_uid="moderation_photo_unliked")
+    post_save.connect(on_rate_limit_hit, sender=RateLimitHit, dispatch_uid="moderation_hits")
