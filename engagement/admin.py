@@ -1,10 +1,13 @@
 from django.contrib import admin
 
-from engagement.models import EngagementEvent, Like, RateLimitHit, ReadLimitHit
+from engagement.models import Like, RateLimitHit, ReadLimitHit
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Engagement rows change only through engagement.services, so the counts stay exact."""
+    """Engagement rows change only through engagement.services, so the counts stay exact.
+
+    (The event log, which shows who withdrew which like, is listed by the moderation app:
+    to moderators only, and every look is audited.)"""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -21,15 +24,6 @@ class LikeAdmin(ReadOnlyAdmin):
     list_display = ["user", "photo", "created"]
     list_select_related = ["user"]
     search_fields = ["user__username", "photo__owner__username"]
-    date_hierarchy = "created"
-
-
-@admin.register(EngagementEvent)
-class EngagementEventAdmin(ReadOnlyAdmin):
-    list_display = ["created", "actor", "kind", "photo"]
-    list_select_related = ["actor"]
-    list_filter = ["kind", "created"]
-    search_fields = ["actor__username"]
     date_hierarchy = "created"
 
 

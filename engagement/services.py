@@ -186,9 +186,11 @@ def event_dispatch(*, event_id: int) -> bool:
     nothing. Returns whether it dispatched the event now.
     """
     event = (
-        # Lock the event row only: locking the person's and photo's rows too would make
-        # every like of theirs wait here (and deadlock with it).
-        EngagementEvent.objects.select_for_update(of=("self",))
+        # The event, and its actor with a lock that FK checks do not wait for (NO KEY
+        # UPDATE): one person's events are dispatched one at a time, so a like's receivers
+        # and its unlike's never miss each other's uncommitted rows, while the person's
+        # new likes and the photo go on unhindered.
+        EngagementEvent.objects.select_for_update(of=("self", "actor"), no_key=True)
         .select_related("actor", "photo")
         .filter(pk=event_id, dispatched_at__isnull=True)
         .first()

@@ -287,7 +287,27 @@ def test_the_moderation_log_keeps_its_record_without_the_account(
     action = ModerationAction.objects.get()
     assert action.subject_id is None
     assert (action.kind, action.reason) == ("warn", "Spamming likes")
+    assert "lea" not in action.target
+    assert action.target.startswith("deleted-member-")
     assert not Client().login(username="lea", password=PASSWORD)
+
+
+def test_a_deleted_moderator_is_a_pseudonym_in_the_log_too(
+    world, fan, django_capture_on_commit_callbacks
+):
+    """The same pseudonym in every record, and someone taking the name later is not it."""
+    mod = UserFactory(username="modd", moderator=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        member_warn(moderator=mod, person=fan, reason="First")
+        member_warn(moderator=mod, person=fan, reason="Second")
+    schedule(mod)
+    purge(django_capture_on_commit_callbacks)
+    UserFactory(username="modd")
+
+    names = set(ModerationAction.objects.values_list("moderator_name", flat=True))
+    assert len(names) == 1
+    assert names.pop().startswith("deleted-member-")
+    assert list(ModerationAction.objects.values_list("target", flat=True)) == ["@fabio"] * 2
 
 
 def test_the_purge_runs_once_per_account(world, leaving, django_capture_on_commit_callbacks):

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagement.insights.models import PhotoDay
+from engagement.moderation.services import photo_hidden_set
 from engagement.services import like_set
 from tests.factories import FollowFactory, PhotoFactory, UserFactory
 from tests.insights_pages import csv_rows, summary
@@ -372,3 +373,11 @@ def test_likewise_account_figures_stop_at_the_end_of_yesterday(
     rows = csv_rows(owner_client.get(reverse("account_insights_csv") + "?period=7"))
     assert rows[-1]["date"] == (TODAY - timedelta(days=1)).date().isoformat()
     assert "these figures include changes up to" in page_text(response)
+
+
+def test_an_owner_still_reads_insights_of_a_photo_moderators_hid(owner_client, photo, moderator):
+    photo_hidden_set(moderator=moderator, photo=photo, hidden=True, reason="Spam")
+
+    response = owner_client.get(reverse("photo_insights", args=[photo.pk]))
+
+    assert response.status_code == 200

@@ -150,3 +150,26 @@ def test_staff_without_the_group_are_not_offered_moderation_actions(client, staf
     page = page_text(client.get(reverse("admin:accounts_user_changelist")))
 
     assert "Suspend the selected people" not in page
+
+
+def test_the_engagement_event_log_is_for_moderators_and_every_look_is_audited(
+    client, staff_moderator, staff_member, fan, photo
+):
+    like_set(user=fan, photo=photo, liked=True)
+    like_set(user=fan, photo=photo, liked=False)
+    url = reverse("admin:engagement_engagementevent_changelist")
+
+    client.force_login(staff_member)
+    refused = client.get(url)
+    client.force_login(staff_moderator)
+    shown = client.get(url, {"kind": "unlike"})
+
+    assert refused.status_code == 403
+    assert shown.status_code == 200
+    assert "fabio" in shown.content.decode()
+    (look,) = ModerationAction.objects.filter(kind=ModerationAction.Kind.VIEWED_EVIDENCE)
+    assert (look.moderator, look.target, look.detail) == (
+        staff_moderator,
+        "engagement event log",
+        "kind=unlike",
+    )

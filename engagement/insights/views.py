@@ -30,7 +30,7 @@ def _bad_period(request: HttpRequest) -> HttpResponse:
 
 
 def _owned_photo(request: HttpRequest, photo_id: int) -> Photo:
-    photo = photo_selectors.photo_for_page(photo_id)
+    photo = photo_selectors.photo_for_page(photo_id, request.user)
     if photo.owner_id != request.user.pk:
         raise Http404
     return photo

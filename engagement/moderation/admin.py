@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from engagement.models import EngagementEvent
 from engagement.moderation import services
 from engagement.moderation.forms import ReasonForm
 from engagement.moderation.models import Flag, ModerationAction, Report, ReportEntry
@@ -54,6 +55,32 @@ class ReviewAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(EngagementEvent)
+class EngagementEventAdmin(ReviewAdmin):
+    """The like/unlike log shows who withdrew which like: evidence, so only for those who
+    review engagement, and every page of it they open is written to the audit log."""
+
+    review_permission = "accounts.review_engagement"
+    list_display = ["created", "actor", "kind", "photo"]
+    list_select_related = ["actor"]
+    list_filter = ["kind", "created"]
+    search_fields = ["actor__username"]
+    date_hierarchy = "created"
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if response.status_code == 200 and self._may_review(request):
+            looked_at = request.GET.urlencode() or str(_("the whole log"))
+            services.event_log_view_record(moderator=request.user, looked_at=looked_at)
+        return response
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and self._may_review(request):
+            services.event_log_view_record(moderator=request.user, looked_at=f"event {object_id}")
+        return response
 
 
 class ReviewItemAdmin(ReviewAdmin):

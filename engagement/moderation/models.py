@@ -10,7 +10,8 @@ the link is cleared: ``moderator_name`` and ``target`` keep saying who and what.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -156,6 +157,19 @@ class AppendOnlyQuerySet(models.QuerySet):
 
     def delete(self):
         raise PermissionError("Moderation actions cannot be deleted.")
+
+    def pseudonymise(self, *, username: str, pseudonym: str) -> int:
+        """The one change the log allows: when an account is erased, its username in the
+        records (as moderator or as subject) becomes a pseudonym, so a record keeps saying
+        "the same person" without naming them, nor whoever takes the name later."""
+        change = models.QuerySet.update  # past this class's refusal, deliberately
+        as_moderator = change(self.filter(moderator_name=username), moderator_name=pseudonym)
+        named = Q(target=f"@{username}") | Q(target__startswith=f"@{username} ")
+        as_subject = change(
+            self.filter(named),
+            target=Replace(F("target"), Value(f"@{username}"), Value(pseudonym)),
+        )
+        return as_moderator + as_subject
 
 
 class ModerationAction(models.Model):

@@ -1,18 +1,28 @@
 """Reports and flags about a person, and reports they made, erased with their account.
 
-The audit log (ModerationAction) is never erased: deleting the account only clears its
-links to the person (see engagement.moderation.models).
+The audit log (ModerationAction) is never erased: deleting the account clears its links
+to the person (see engagement.moderation.models) and replaces their username in it with
+a pseudonym, the same in every record, that names nobody.
 """
 
+import hashlib
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 
 from accounts.models import User
-from engagement.moderation.models import Flag, Report, ReportEntry
+from engagement.moderation.models import Flag, ModerationAction, Report, ReportEntry
+
+
+def pseudonym(user: User) -> str:
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:member:{user.pk}".encode()).hexdigest()
+    return f"deleted-member-{digest[:10]}"
 
 
 @transaction.atomic
 def erase(*, user: User) -> None:
+    ModerationAction.objects.pseudonymise(username=user.username, pseudonym=pseudonym(user))
     Flag.objects.filter(subject=user).delete()
     Report.objects.filter(subject=user).delete()
     made = ReportEntry.objects.filter(reporter=user)

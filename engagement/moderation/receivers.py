@@ -2,27 +2,28 @@
 and, at login, whether the header shows the review queue link."""
 
 from django.contrib.auth.signals import user_logged_in
-from django.db import transaction
 from django.db.models.signals import post_save
 
+from config.tasks import enqueue_with_change
 from engagement.models import RateLimitHit
 from engagement.moderation import tasks
 from engagement.signals import photo_liked, photo_unliked
 
 
 def on_engagement(sender, *, user, photo, at, voided: bool = False, **kwargs) -> None:
-    """Sent after the like or unlike committed, so the task is enqueued at once."""
+    """Sent while the event is dispatched: detection is queued with the dispatch (and run
+    once it commits, without holding the dispatch's locks)."""
     if voided:  # a moderator's doing, not the person's
         return
-    tasks.detect_after_event.enqueue(user_id=user.pk, photo_id=photo.pk, at=at.isoformat())
+    enqueue_with_change(
+        tasks.detect_after_event, user_id=user.pk, photo_id=photo.pk, at=at.isoformat()
+    )
 
 
 def on_rate_limit_hit(sender, *, instance, created, **kwargs) -> None:
     if created:
-        transaction.on_commit(
-            lambda: tasks.detect_rate_limit_hits.enqueue(
-                user_id=instance.user_id, at=instance.created.isoformat()
-            )
+        enqueue_with_change(
+            tasks.detect_rate_limit_hits, user_id=instance.user_id, at=instance.created.isoformat()
         )
 
 

@@ -170,6 +170,20 @@ def evidence_view_record(*, moderator: User, item: Item) -> ModerationAction:
 
 
 @transaction.atomic
+def event_log_view_record(*, moderator: User, looked_at: str) -> ModerationAction:
+    """A moderator opened the engagement event log in admin (who withdrew which like):
+    audited like any look at evidence. ``looked_at`` says which page or search."""
+    return ModerationAction.objects.create(
+        moderator=moderator,
+        moderator_name=moderator.username,
+        kind=ModerationAction.Kind.VIEWED_EVIDENCE,
+        target=_("engagement event log"),
+        reason=_("Opened the engagement event log in admin."),
+        detail=looked_at[:200],
+    )
+
+
+@transaction.atomic
 def item_dismiss(*, moderator: User, item: Item, reason: str) -> ModerationAction:
     return _record(
         moderator=moderator,
