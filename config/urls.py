@@ -1,6 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views.static import serve
 
@@ -26,6 +27,12 @@ urlpatterns = [
     path("", include("notifications.urls")),
 ]
 
+
+def serve_media(request: HttpRequest, path: str) -> HttpResponse:
+    """Django's static file view, reading MEDIA_ROOT when asked (not at import)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.SERVE_MEDIA:
     # Only public renditions and avatars; photo masters are never served. Stored names are
     # short ASCII; anything longer is a 404 here rather than an OSError from the file system.
@@ -33,8 +40,7 @@ if settings.SERVE_MEDIA:
     urlpatterns.append(
         re_path(
             rf"^{media_prefix}(?P<path>(?:avatars|photos/r)/[A-Za-z0-9_.-]{{1,200}})$",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
+            serve_media,
         )
     )
 

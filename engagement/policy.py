@@ -46,6 +46,11 @@ class EngagementPolicy:
             return True
         return viewer.is_authenticated and viewer.pk == owner_id
 
+    def may_see_withdrawals(self, *, viewer, owner_id: int) -> bool:
+        """Whether ``viewer`` may read who withdrew likes on a photo owned by ``owner_id``
+        (the interaction history): its owner, and only where the policy says so."""
+        return self.owner_sees_withdrawals and viewer.is_authenticated and viewer.pk == owner_id
+
     def shows_like_count(self, *, viewer, owner_id: int, hidden_by_owner: bool) -> bool:
         """Whether ``viewer`` is shown a photo's like count.
 

@@ -173,7 +173,7 @@ def likers(request: HttpRequest, photo_id: int) -> HttpResponse:
     before = cursor_in(request.GET)
     page = selectors.displayed_likers(photo, limit=LIKERS_PER_PAGE, before=before)
     history = None
-    if policy.owner_sees_withdrawals and request.user.pk == photo.owner_id:
+    if policy.may_see_withdrawals(viewer=request.user, owner_id=photo.owner_id):
         history = Paginator(selectors.interaction_history(photo), LIKERS_PER_PAGE).get_page(
             request.GET.get("history")
         )

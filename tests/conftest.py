@@ -1,5 +1,7 @@
 """Shared personas and helpers. Each persona is a verified user who can log in."""
 
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 from django.db import connections
@@ -23,6 +25,14 @@ def _close_connection_pools(django_db_setup, django_db_blocker):
             connection.close()
             if connection.vendor == "postgresql":
                 connection.close_pool()
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path) -> Path:
+    """A MEDIA_ROOT of each test's own: files never leak between tests, and "no file was
+    written" can be checked."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture(autouse=True)

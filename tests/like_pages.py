@@ -4,15 +4,12 @@ Shared by the policy, shield, explainer and likers-list tests, so each asserts o
 person sees rather than on template internals.
 """
 
-import html
 import re
+
+from tests.pages import page_text  # noqa: F401  (imported from here by older tests)
 
 PRESET_NAMES = ["instagram", "facebook", "twitter", "likewise"]
 PRESETS = PRESET_NAMES  # the same list, under the name other test modules import
-
-
-def page_text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 def like_controls(page: str) -> dict[int, str]:

@@ -4,14 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import PASSWORD, UserFactory
-
-LOGIN = reverse("account_login")
-
-
-def assert_redirects_to_login(response):
-    assert response.status_code == 302
-    assert response["Location"].startswith(LOGIN)
-
+from tests.pages import LOGIN, assert_redirects_to_login
 
 # --- Public pages --------------------------------------------------------------------------
 

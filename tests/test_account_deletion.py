@@ -39,8 +39,7 @@ ASKED = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def instagram(settings):
     settings.ENGAGEMENT_POLICY = "instagram"  # counts move at once (no shield)
 
 

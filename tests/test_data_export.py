@@ -30,11 +30,6 @@ from tests.test_unlike_shield import Clock
 NOW = datetime(2026, 3, 14, 10, 20, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
     frozen = Clock(NOW)

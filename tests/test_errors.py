@@ -1,6 +1,5 @@
 """Friendly error pages (toasts for HTMX), CSRF, rate limits and the Content-Security-Policy."""
 
-import html
 import re
 
 import pytest
@@ -8,10 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Follow, User
-
-
-def page_text(response) -> str:
-    return html.unescape(response.content.decode())
+from tests.pages import page_text
 
 
 def assert_full_page(response, status: int, title: str):

@@ -1,6 +1,5 @@
 """Following: idempotent writes, after-commit signals, the HTMX control and the people lists."""
 
-import html
 from datetime import timedelta
 
 import pytest
@@ -14,10 +13,7 @@ from accounts.selectors import people_to_discover
 from accounts.services import follow_set
 from accounts.signals import user_followed, user_unfollowed
 from tests.factories import FollowFactory, UserFactory
-
-
-def page_text(response) -> str:
-    return html.unescape(response.content.decode())
+from tests.pages import page_text
 
 
 @pytest.fixture

@@ -200,12 +200,6 @@ def refused_files() -> dict[str, bytes]:
     return {name: make() for name, (make, *_rest) in REFUSED.items()}
 
 
-@pytest.fixture
-def media(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def stored_files(root: Path) -> list[Path]:
     return [path for path in Path(root).rglob("*") if path.is_file()]
 

@@ -22,11 +22,6 @@ FRIENDLY = "You're liking and unliking very fast. Nothing changed; try again lat
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
 def limits(settings):
     settings.ENGAGEMENT_POLICY = "instagram"  # counts move at once (no shield)
     settings.LIKE_RATE_PER_MINUTE = 5

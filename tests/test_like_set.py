@@ -4,7 +4,7 @@ import random
 from datetime import datetime
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from engagement.models import EngagementEvent, Like
 from engagement.services import like_set
@@ -260,3 +260,11 @@ def test_a_rolled_back_unlike_is_not_announced_and_changes_nothing(
     )
     assert after == before
     assert after["like_count"] == 1
+
+
+def test_the_database_itself_refuses_a_second_like_by_the_same_person(fan, photo):
+    """The unique constraint is what keeps racing requests honest (on every database)."""
+    Like.objects.create(user=fan, photo=photo)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Like.objects.create(user=fan, photo=photo)

@@ -1,6 +1,5 @@
 """The like/unlike action (plain form and HTMX) and the like control on every photo list."""
 
-import html
 import re
 
 import pytest
@@ -11,8 +10,8 @@ from engagement.models import EngagementEvent, Like
 from engagement.services import like_set
 from photos.models import Photo
 from tests.factories import FollowFactory, PhotoFactory, UserFactory
-
-LOGIN = reverse("account_login")
+from tests.like_pages import like_controls, pressed
+from tests.pages import LOGIN, page_text
 
 
 @pytest.fixture
@@ -24,10 +23,6 @@ def photo(owner):
 def instagram(settings):
     """Counts move at once in both directions (no unlike shield)."""
     settings.ENGAGEMENT_POLICY = "instagram"
-
-
-def page_text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 def like_url(photo) -> str:
@@ -42,19 +37,6 @@ def assert_untouched(photo):
     assert not Like.objects.exists()
     assert not EngagementEvent.objects.exists()
     assert like_count(photo) == 0
-
-
-def like_controls(page: str) -> dict[int, str]:
-    """Each like control on a page, by photo id."""
-    controls = {}
-    for match in re.finditer(r'<div class="like-control" id="like-control-(\d+)">', page):
-        end = page.index("</div>", match.end())
-        controls[int(match.group(1))] = page[match.start() : end]
-    return controls
-
-
-def pressed(control: str) -> str:
-    return re.search(r'aria-pressed="(true|false)"', control).group(1)
 
 
 def count_text(control: str) -> str:

@@ -4,6 +4,7 @@ Under the instagram preset, where everyone may see the list.
 """
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,15 +15,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from engagement.models import Like
+from engagement.policy import PRESETS, TWITTER, Audience
 from engagement.services import like_set
 from photos.services import photo_delete
 from tests.factories import FollowFactory, PhotoFactory, UserFactory
 from tests.like_pages import likers_count_line, listed_usernames, page_text
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)
@@ -273,3 +270,28 @@ def test_anonymous_viewers_are_asked_to_log_in_to_follow(client, photo):
 
     assert follow_forms(page) == []
     assert page.count("Log in to follow") == 2
+
+
+def test_with_public_likers_only_the_owner_reads_who_withdrew(
+    client, settings, monkeypatch, photo, owner, fan, stranger
+):
+    """A preset where everyone sees the likers and owners see withdrawals: the list is
+    public, the interaction history is still the owner's alone."""
+    monkeypatch.setitem(
+        PRESETS,
+        "open_likers",
+        replace(TWITTER, name="open_likers", likers_visible_to=Audience.EVERYONE),
+    )
+    settings.ENGAGEMENT_POLICY = "open_likers"
+    like_set(user=fan, photo=photo, liked=True)
+    like_set(user=fan, photo=photo, liked=False)
+
+    client.force_login(stranger)
+    theirs = page_text(client.get(likers_url(photo)))
+    client.force_login(owner)
+    owners = page_text(client.get(likers_url(photo)))
+
+    assert "Interaction history" not in theirs
+    assert "withdrew their like" not in theirs
+    assert "Interaction history" in owners
+    assert "withdrew their like" in owners

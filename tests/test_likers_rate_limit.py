@@ -22,11 +22,6 @@ FRIENDLY = "You're opening lists of likes faster than anyone browses them"
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
 def limits(settings):
     settings.ENGAGEMENT_POLICY = "instagram"  # everyone may read likers lists
     settings.LIKERS_READS_PER_MINUTE = 5

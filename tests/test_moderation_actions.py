@@ -26,12 +26,6 @@ from tests.like_pages import like_control, page_text, shown_count
 from tests.moderation_history import at, frozen, like_at
 from tests.test_like_rate_limit import START, FakeTime
 
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 # Real commits: signals, notifications and detection run as they do in production.
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,11 +14,6 @@ from tests.factories import PhotoFactory, UserFactory
 from tests.like_pages import page_text
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def staff_moderator(db):
     return UserFactory(username="stella", is_staff=True, moderator=True)

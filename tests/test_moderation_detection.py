@@ -13,11 +13,6 @@ from tests.factories import PhotoFactory, UserFactory
 from tests.moderation_history import T0, at, churn, frozen, like_at
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def photo(owner):
     return PhotoFactory(owner=owner)

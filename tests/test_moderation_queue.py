@@ -13,11 +13,6 @@ from tests.like_pages import page_text
 from tests.moderation_history import T0, churn
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def photo(owner):
     return PhotoFactory(owner=owner)

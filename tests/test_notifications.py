@@ -7,26 +7,25 @@ transaction, so every write here runs inside ``django_capture_on_commit_callback
 ``act`` fixture) to let the receivers run as they would after a real commit.
 """
 
-import html
 import re
 from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import LikeNotifications
 from accounts.services import follow_set
+from engagement.models import Like
 from engagement.services import like_set
 from notifications import selectors, services
 from notifications.models import Notification, PhotoMute
 from tests.factories import FollowFactory, PhotoFactory, UserFactory
 from tests.like_pages import PRESETS
-
-LOGIN = reverse("account_login")
-
+from tests.pages import assert_redirects_to_login, page_text
 
 # --- Helpers ------------------------------------------------------------------------------
 
@@ -76,10 +75,6 @@ def visible(recipient, verb=None):
     return rows
 
 
-def page_text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
 def badge_number(client) -> int:
     """The number the bell shows (0 when the badge is hidden)."""
     response = client.get(reverse("notification_badge"))
@@ -121,11 +116,6 @@ def entries(response) -> list[dict]:
 
 def texts(client) -> list[str]:
     return [entry["text"] for entry in entries(client.get(reverse("notifications")))]
-
-
-def assert_redirects_to_login(response):
-    assert response.status_code == 302
-    assert response["Location"].startswith(LOGIN)
 
 
 # --- A like notifies the owner; an unlike takes it back ----------------------------------
@@ -216,6 +206,20 @@ def test_a_re_like_just_inside_the_cooldown_stays_silent(act, monkeypatch, owner
     act.like(fan, photo)
 
     assert not visible(owner).exists()
+
+
+def test_a_re_like_exactly_when_the_cooldown_ends_notifies_again(
+    act, monkeypatch, owner, fan, photo
+):
+    act.like(fan, photo)
+    act.unlike(fan, photo)
+    first_sent = Notification.objects.get().created
+    ends = first_sent + timedelta(hours=django_settings.LIKE_RENOTIFY_COOLDOWN_HOURS)
+    monkeypatch.setattr(timezone, "now", lambda: ends)
+
+    act.like(fan, photo)
+
+    assert visible(owner).get().created == ends
 
 
 def test_a_re_like_after_the_cooldown_notifies_again(act, client, monkeypatch, owner, fan, photo):
@@ -898,3 +902,24 @@ def test_with_the_shield_a_quick_re_like_changes_nothing_the_owner_sees(
         with mock.patch("django.utils.timezone.now", return_value=moment):
             assert badge_number(client) == 1
             assert visible(owner).get().created == at(10, 5)
+
+
+def test_a_like_withdrawn_while_its_notification_is_written_leaves_no_orphan(
+    monkeypatch, owner, fan, photo
+):
+    """The unlike commits between the like receiver's write and its re-check (the race
+    the PostgreSQL tests run for real): the receiver takes its own row back."""
+    like_set(user=fan, photo=photo, liked=True)
+    write = services.notification_add
+
+    def write_then_lose_the_like(**kwargs):
+        notification = write(**kwargs)
+        Like.objects.filter(user=fan, photo=photo).delete()  # the unlike lands now
+        return notification
+
+    monkeypatch.setattr(services, "notification_add", write_then_lose_the_like)
+
+    services.like_notify(liker=fan, photo=photo, at=timezone.now())
+
+    assert Notification.objects.count() == 1
+    assert not visible(owner).exists()

@@ -11,14 +11,7 @@ from django.utils import timezone
 
 from photos.models import Photo
 from tests.factories import FollowFactory, PhotoFactory
-
-LOGIN = reverse("account_login")
-
-
-@pytest.fixture
-def media(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+from tests.pages import assert_redirects_to_login
 
 
 @pytest.fixture
@@ -29,11 +22,6 @@ def photo(owner, media):
         caption="Morning at the harbour",
         alt_text="Fishing boats moored at dawn",
     )
-
-
-def assert_redirects_to_login(response):
-    assert response.status_code == 302
-    assert response["Location"].startswith(LOGIN)
 
 
 def files_exist(photo: Photo) -> list[bool]:

@@ -24,16 +24,9 @@ from tests.images import (
     upload,
     webp_chunks,
 )
+from tests.pages import LOGIN
 
 UPLOAD = reverse("photo_upload")
-LOGIN = reverse("account_login")
-
-
-@pytest.fixture
-def media(settings, tmp_path) -> Path:
-    """A MEDIA_ROOT of this test's own, so 'no files were written' can be checked."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 @pytest.fixture(scope="module")

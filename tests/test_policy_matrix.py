@@ -27,8 +27,8 @@ from tests.like_pages import (
     page_text,
     shown_count,
 )
+from tests.pages import LOGIN
 
-LOGIN = reverse("account_login")
 PERSONAS = ["owner", "fan", "stranger", "anonymous"]
 
 # The matrix, one row per capability, one column per preset.
@@ -61,11 +61,6 @@ MATRIX = {
 
 LIKERS_PUBLIC = {"instagram", "facebook"}  # who-liked visible to everyone
 OWNER_MAY_HIDE = {"instagram", "likewise"}
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(params=PRESET_NAMES)

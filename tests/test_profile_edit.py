@@ -1,6 +1,5 @@
 """Editing your profile: hostile avatar files are refused, good ones are cleaned and stored."""
 
-import html
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from tests.images import (
     truncated_jpeg,
     upload,
 )
+from tests.pages import page_text
 
 URL = reverse("profile_edit")
 
@@ -30,10 +30,6 @@ URL = reverse("profile_edit")
 def stored_avatars() -> set[str]:
     folder = Path(settings.MEDIA_ROOT) / "avatars"
     return {path.name for path in folder.iterdir()} if folder.exists() else set()
-
-
-def page_text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 def profile_data(**overrides) -> dict:

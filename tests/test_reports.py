@@ -12,11 +12,6 @@ from tests.like_pages import page_text
 RECEIVED = "Thanks: your report was received. Moderators will look at it."
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def photo(owner):
     return PhotoFactory(owner=owner)

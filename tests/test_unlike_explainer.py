@@ -21,11 +21,6 @@ FACTS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def fact_text(page: str, fact: str) -> str:
     start = page.index(f'<li data-fact="{fact}">')
     return " ".join(page[start : page.index("</li>", start)].split())

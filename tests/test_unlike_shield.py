@@ -59,11 +59,6 @@ def clock(monkeypatch) -> Clock:
     return frozen
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def shielded(settings):
     settings.ENGAGEMENT_POLICY = "likewise"

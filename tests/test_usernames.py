@@ -1,13 +1,12 @@
 """Which usernames (and emails) signup accepts. Usernames live in URLs as /@username/."""
 
-import html
-
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import User
+from tests.pages import page_text
 
 SIGNUP = reverse("account_signup")
 RESERVED = "Username can not be used. Please use other username."
@@ -24,10 +23,6 @@ def sign_up(client, username: str, email: str = "newcomer@example.com"):
             "password2": "a-long-enough-secret",
         },
     )
-
-
-def page_text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 @pytest.mark.parametrize("username", ["admin", "Admin", "ACCOUNTS", "static", "Settings"])
