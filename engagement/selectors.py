@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db.models import DateTimeField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
 from config.pagination import Cursor, KeysetPage
@@ -84,6 +85,32 @@ def displayed_likers(
     shown = people[:limit]
     more = len(people) > limit
     return KeysetPage(shown, _position(shown[-1]).encode() if more else None)
+
+
+def likers_summary(photo: Photo) -> str | None:
+    """The "Liked by …" line under a photo (``like_state`` attached), or None when it
+    names nobody: two names at most, then how many others where the count is shown,
+    "and others" where it is not, never more than is true."""
+    if not photo.like_state.likers_visible:
+        return None
+    shown = displayed_likers(photo, limit=2)
+    names = [person.name for person in shown.object_list]
+    if not names:
+        return None
+    if len(names) == 1:
+        return gettext("Liked by %(a)s") % {"a": names[0]}
+    named = {"a": names[0], "b": names[1]}
+    count = photo.like_state.count
+    others = (count - 2) if count is not None else None
+    if others is None and shown.next_cursor:
+        return gettext("Liked by %(a)s, %(b)s and others") % named
+    if others:
+        return ngettext(
+            "Liked by %(a)s, %(b)s and %(n)s other",
+            "Liked by %(a)s, %(b)s and %(n)s others",
+            others,
+        ) % {**named, "n": others}
+    return gettext("Liked by %(a)s and %(b)s") % named
 
 
 def _listed(person: User, liked_at: datetime) -> User:

@@ -114,14 +114,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = photo_selectors.photo_for_page(photo_id, request.user)
     selectors.with_like_states(request.user, [photo])
-    likers_preview = None
-    if photo.like_state.likers_visible:
-        likers_preview = selectors.displayed_likers(photo, limit=2)
-    context = {
-        "photo": photo,
-        "likers_preview": likers_preview.object_list if likers_preview else [],
-        "more_likers": bool(likers_preview and likers_preview.next_cursor),
-    }
+    context = {"photo": photo, "likers_summary": selectors.likers_summary(photo)}
     photo_viewed.send(
         sender=Photo,
         viewer=request.user,

@@ -7,6 +7,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Max, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from notifications.models import Notification, PhotoMute
@@ -14,6 +15,44 @@ from photos.models import Photo
 
 GROUPS_PER_PAGE = 20
 NAMES_PER_GROUP = 2
+
+
+def _more(singular: str, plural: str):
+    """The "A, B and N others" sentence, plural-aware, for a given N."""
+    return lambda n: ngettext(singular, plural, n)
+
+
+# One, two, or two and N more actors, per verb: whole sentences, so each translates well.
+GROUP_TEXTS = {
+    Notification.Verb.LIKE: (
+        gettext_lazy("%(a)s liked your photo"),
+        gettext_lazy("%(a)s and %(b)s liked your photo"),
+        _more(
+            "%(a)s, %(b)s and %(n)s other liked your photo",
+            "%(a)s, %(b)s and %(n)s others liked your photo",
+        ),
+    ),
+    Notification.Verb.UNLIKE: (
+        gettext_lazy("%(a)s unliked your photo"),
+        gettext_lazy("%(a)s and %(b)s unliked your photo"),
+        _more(
+            "%(a)s, %(b)s and %(n)s other unliked your photo",
+            "%(a)s, %(b)s and %(n)s others unliked your photo",
+        ),
+    ),
+    Notification.Verb.FOLLOW: (
+        gettext_lazy("%(a)s followed you"),
+        gettext_lazy("%(a)s and %(b)s followed you"),
+        _more(
+            "%(a)s, %(b)s and %(n)s other followed you",
+            "%(a)s, %(b)s and %(n)s others followed you",
+        ),
+    ),
+}
+WARNING_TEXT = gettext_lazy(
+    "Moderators warned you about your activity. Please keep your likes genuine: repeated "
+    "abuse can lead to restrictions or suspension."
+)
 
 
 @dataclass
@@ -32,6 +71,20 @@ class NotificationGroup:
     @property
     def others(self) -> int:
         return self.total - len(self.actors)
+
+    @property
+    def text(self) -> str:
+        """What the line says: "Ana liked your photo", "Ana and Ben…", "Ana, Ben and 12
+        others…"; a warning names nobody."""
+        if self.verb == Notification.Verb.WARNING:
+            return WARNING_TEXT
+        one, two, more = GROUP_TEXTS[self.verb]
+        names = [actor.name for actor in self.actors]
+        if len(names) == 1:
+            return one % {"a": names[0]}
+        if self.others == 0:
+            return two % {"a": names[0], "b": names[1]}
+        return more(self.others) % {"a": names[0], "b": names[1], "n": self.others}
 
     @property
     def key(self) -> tuple:
