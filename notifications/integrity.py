@@ -1,11 +1,14 @@
-"""Integrity checks for notifications: no like notification outlives its like."""
+"""Integrity checks for notifications: no like notification outlives its like, and the
+list's lines count what they show."""
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config.integrity import Finding, Scope
 from engagement.models import Like
-from notifications.models import Notification
+from notifications.models import Notification, NotificationGroup
+from notifications.services import notification_groups_recount, shown_in_line
 
 
 def no_orphan_like_notifications(*, repair: bool, scope: Scope) -> list[Finding]:
@@ -26,3 +29,21 @@ def no_orphan_like_notifications(*, repair: bool, scope: Scope) -> list[Finding]
     if repair and findings:
         orphans.update(withdrawn_at=timezone.now())
     return findings
+
+
+def notification_lines(*, repair: bool, scope: Scope) -> list[Finding]:
+    """Each line of a notification list counts exactly the notifications it shows;
+    --repair recounts them. (On a full run only: lines belong to people, not photos.)"""
+    if not scope.everything:
+        return []
+    drifted = list(
+        NotificationGroup.objects.annotate(true_total=Coalesce(shown_in_line(), 0))
+        .exclude(total=F("true_total"))
+        .values_list("pk", "total", "true_total")
+    )
+    if repair and drifted:
+        notification_groups_recount(group_ids={pk for pk, _total, _true in drifted})
+    return [
+        Finding("notification_lines", f"line {pk} counts {total}, shows {true}", repair)
+        for pk, total, true in drifted
+    ]

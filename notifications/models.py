@@ -9,6 +9,54 @@ from django.utils.translation import gettext_lazy as _
 from photos.models import Photo
 
 
+class NotificationGroup(models.Model):
+    """One line of the notification list: a verb, a photo (or none) and the recipient's
+    local day, e.g. "Ana, Ben and 12 others liked your photo".
+
+    Kept by notifications.services as notifications are shown and withdrawn (``total`` is
+    how many it shows), so the list reads a page of groups from an index instead of
+    grouping every notification ever received. Names and the unread state are read from
+    the group's newest notifications (an index per group, see selectors).
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    verb = models.CharField(max_length=10)
+    photo = models.ForeignKey(
+        Photo, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    day = models.DateField()
+    latest = models.DateTimeField()
+    total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("notification group")
+        verbose_name_plural = _("notification groups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "verb", "photo", "day"],
+                condition=Q(photo__isnull=False),
+                name="notification_group_per_photo",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "verb", "day"],
+                condition=Q(photo__isnull=True),
+                name="notification_group_without_photo",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-latest", "-id"],
+                condition=Q(total__gt=0),
+                name="notification_group_recent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.total} {self.verb} for {self.recipient_id} on {self.day}"
+
+
 class Notification(models.Model):
     """One actor's action for one recipient; grouped into "Ana and 12 others…" at read time.
 
@@ -36,6 +84,11 @@ class Notification(models.Model):
     created = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Its line in the list, and whether it is counted there now (see NotificationGroup).
+    group = models.ForeignKey(
+        NotificationGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    shown = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("notification")
@@ -56,6 +109,18 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread"),
             models.Index(fields=["recipient", "-created"], name="notification_recent"),
+            # A group's newest shown notifications (its names, its unread state).
+            models.Index(
+                fields=["group", "-created", "-id"],
+                condition=Q(shown=True),
+                name="notification_shown_in_group",
+            ),
+            # Shown notifications whose withdrawal has come due (settled at read time).
+            models.Index(
+                fields=["recipient", "withdrawn_at"],
+                condition=Q(shown=True, withdrawn_at__isnull=False),
+                name="notification_withdrawing",
+            ),
         ]
 
     def __str__(self) -> str:

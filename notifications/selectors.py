@@ -1,20 +1,19 @@
-"""Reads for the notification list and badge: grouped at read time, in fixed queries."""
+"""Reads for the notification list and badge: lines kept in NotificationGroup, read in
+fixed queries from indexes."""
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Max, Q, QuerySet, Window
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
-from notifications.models import Notification, PhotoMute
+from config.pagination import Cursor, KeysetPage, keyset_page
+from notifications.models import Notification, NotificationGroup, PhotoMute
 from photos.models import Photo
 
 GROUPS_PER_PAGE = 20
-NAMES_PER_GROUP = 2
 
 
 def _more(singular: str, plural: str):
@@ -56,15 +55,16 @@ WARNING_TEXT = gettext_lazy(
 
 
 @dataclass
-class NotificationGroup:
+class NotificationLine:
     """ "Ana, Ben and 12 others liked your photo": one verb, one photo, one day."""
 
+    group_id: int
     verb: str
     photo_id: int | None
     day: date
     latest: object
     total: int
-    unread: int
+    unread: bool
     actors: list[User] = field(default_factory=list)
     photo: Photo | None = None
 
@@ -86,18 +86,9 @@ class NotificationGroup:
             return two % {"a": names[0], "b": names[1]}
         return more(self.others) % {"a": names[0], "b": names[1], "n": self.others}
 
-    @property
-    def key(self) -> tuple:
-        return (self.verb, self.photo_id, self.day)
-
 
 def visible_notifications(recipient: User) -> QuerySet[Notification]:
     return Notification.objects.filter(Notification.visible_at(timezone.now()), recipient=recipient)
-
-
-def _visible_by_day(recipient: User) -> QuerySet[Notification]:
-    """Visible notifications with the (viewer's local) day they are grouped by."""
-    return visible_notifications(recipient).annotate(day=TruncDate("created"))
 
 
 def unread_count(recipient: User) -> int:
@@ -105,61 +96,63 @@ def unread_count(recipient: User) -> int:
     return visible_notifications(recipient).filter(read_at__isnull=True).count()
 
 
-def _group_condition(groups: list[NotificationGroup]) -> Q:
-    condition = Q(pk__in=[])
-    for group in groups:
-        condition |= Q(verb=group.verb, photo_id=group.photo_id, day=group.day)
-    return condition
+def grouped_notifications(recipient: User, *, before: Cursor | None = None) -> KeysetPage:
+    """A page of notification lines, newest first, with names and thumbnails filled in.
 
-
-def grouped_notifications(recipient: User, page_number) -> Page:
-    """A page of notification groups, newest first, with names and thumbnails filled in."""
-    rows = _visible_by_day(recipient)
-    grouped = (
-        rows.values("verb", "photo_id", "day")
-        .annotate(
-            latest=Max("created"),
-            total=Count("id"),
-            unread=Count("id", filter=Q(read_at__isnull=True)),
-        )
-        .order_by("-latest", "verb", "photo_id")
+    Three queries whatever the history: the page of groups (an index on the recipient's
+    groups by latest activity, each with its two newest names and whether any is unread,
+    read by the per-group index), the people named, the photos shown. Groups must be
+    settled first (services.notifications_settle) so due withdrawals have left them.
+    """
+    shown = Notification.objects.filter(group=OuterRef("pk"), shown=True)
+    newest = shown.order_by("-created", "-id").values("actor_id")
+    groups = NotificationGroup.objects.filter(recipient=recipient, total__gt=0).annotate(
+        first_actor=Subquery(newest[:1]),
+        second_actor=Subquery(newest[1:2]),
+        has_unread=Exists(shown.filter(read_at__isnull=True)),
     )
-    page = Paginator(grouped, GROUPS_PER_PAGE).get_page(page_number)
-    groups = [NotificationGroup(**values) for values in page.object_list]
-    page.object_list = groups
-    if not groups:
-        return page
-
-    by_key = {group.key: group for group in groups}
-    first_actors = (
-        rows.filter(_group_condition(groups))
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("verb"), F("photo_id"), F("day")],
-                order_by=[F("created").desc(), F("id").desc()],
-            )
-        )
-        .filter(rank__lte=NAMES_PER_GROUP)
-        .select_related("actor")
-        .order_by("rank")
-    )
-    for row in first_actors:
-        by_key[(row.verb, row.photo_id, row.day)].actors.append(row.actor)
-    photo_ids = {group.photo_id for group in groups if group.photo_id}
+    page = keyset_page(groups, before=before, limit=GROUPS_PER_PAGE, time_field="latest")
+    actor_ids = {
+        actor
+        for group in page.object_list
+        for actor in (group.first_actor, group.second_actor)
+        if actor
+    }
+    actors = User.objects.in_bulk(actor_ids)
+    photo_ids = {group.photo_id for group in page.object_list if group.photo_id}
     photos = Photo.objects.only("id", "thumbnail", "alt_text").in_bulk(photo_ids)
-    for group in groups:
-        group.photo = photos.get(group.photo_id)
-    return page
+    lines = [
+        NotificationLine(
+            group_id=group.pk,
+            verb=group.verb,
+            photo_id=group.photo_id,
+            day=group.day,
+            latest=group.latest,
+            total=group.total,
+            unread=group.has_unread,
+            actors=[
+                actors[actor]
+                for actor in (group.first_actor, group.second_actor)
+                if actor in actors
+            ],
+            photo=photos.get(group.photo_id),
+        )
+        for group in page.object_list
+    ]
+    return KeysetPage(lines, page.next_cursor)
 
 
-def unread_ids_in(recipient: User, groups: list[NotificationGroup]) -> list[int]:
-    """The unread notifications behind the groups shown, to mark them read."""
-    if not groups:
+def unread_ids_in(recipient: User, lines: list[NotificationLine]) -> list[int]:
+    """The unread notifications behind the lines shown, to mark them read."""
+    if not lines:
         return []
-    rows = _visible_by_day(recipient)
     return list(
-        rows.filter(_group_condition(groups), read_at__isnull=True).values_list("pk", flat=True)
+        Notification.objects.filter(
+            recipient=recipient,
+            group_id__in=[line.group_id for line in lines],
+            shown=True,
+            read_at__isnull=True,
+        ).values_list("pk", flat=True)
     )
 
 

@@ -9,17 +9,30 @@ state of the Like and leaves the notification matching it, so no notification ou
 its like.
 """
 
+import zoneinfo
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import (
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from accounts.models import Follow, LikeNotifications, User
 from engagement.models import Like
 from engagement.policy import get_policy
 from engagement.shield import withdrawal_shown_at
-from notifications.models import Notification, PhotoMute
+from notifications.models import Notification, NotificationGroup, PhotoMute
 from photos.models import Photo
 
 
@@ -41,6 +54,7 @@ def notification_add(
         recipient=recipient, actor=actor, verb=verb, photo=photo, defaults={"created": at}
     )
     if created or notification.withdrawn_at is None:
+        notification_place(notification_id=notification.pk)
         return notification
     rows = Notification.objects.filter(pk=notification.pk, withdrawn_at__isnull=False)
     if notification.withdrawn_at > at:
@@ -50,7 +64,61 @@ def notification_add(
         or at - notification.created >= _cooldown()
     ):
         rows.update(created=at, read_at=None, withdrawn_at=None)
+    notification_place(notification_id=notification.pk)
     return notification
+
+
+@transaction.atomic
+def notification_place(*, notification_id: int) -> None:
+    """Put a notification in the right line of its recipient's list, or take it out.
+
+    It is shown while not withdrawn (or its withdrawal is still pending: the shield's
+    window has not ended), in the group of its verb, photo and the recipient's local day
+    of ``created``; the groups' totals move with it. Idempotent: placing a notification
+    that is where it belongs changes nothing. The row is locked, so two placements of one
+    notification never count it twice.
+    """
+    row = (
+        Notification.objects.select_for_update(of=("self",))
+        .select_related("recipient")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if row is None:
+        return
+    show = row.withdrawn_at is None or row.withdrawn_at > timezone.now()
+    group = _group_of(row) if show else None
+    if row.shown and (group is None or row.group_id != group.pk):
+        NotificationGroup.objects.filter(pk=row.group_id).update(total=F("total") - 1)
+    if group is not None and not (row.shown and row.group_id == group.pk):
+        NotificationGroup.objects.filter(pk=group.pk).update(
+            total=F("total") + 1, latest=Greatest(F("latest"), Value(row.created))
+        )
+    Notification.objects.filter(pk=row.pk).update(
+        shown=show, group_id=group.pk if group else row.group_id
+    )
+
+
+def _group_of(row: Notification) -> NotificationGroup:
+    day = timezone.localtime(row.created, zoneinfo.ZoneInfo(row.recipient.timezone)).date()
+    group, _created = NotificationGroup.objects.get_or_create(
+        recipient_id=row.recipient_id,
+        verb=row.verb,
+        photo_id=row.photo_id,
+        day=day,
+        defaults={"latest": row.created},
+    )
+    return group
+
+
+def notifications_settle(*, recipient: User) -> None:
+    """Take out of the list the notifications whose (shield-delayed) withdrawal has come
+    due since they were last placed: run before the list or the badge is read."""
+    due = Notification.objects.filter(
+        recipient=recipient, shown=True, withdrawn_at__lte=timezone.now()
+    ).values_list("pk", flat=True)
+    for notification_id in list(due):
+        notification_place(notification_id=notification_id)
 
 
 def notification_withdraw(
@@ -59,9 +127,16 @@ def notification_withdraw(
     """Take the notification out of the recipient's list and badge (at the shield's time,
     or ``at_once`` for a like a moderator voided: that is no one's withdrawal to hide)."""
     now = timezone.now()
-    return Notification.objects.filter(
+    rows = Notification.objects.filter(
         recipient=recipient, actor=actor, verb=verb, photo=photo, withdrawn_at__isnull=True
-    ).update(withdrawn_at=now if at_once else withdrawal_shown_at(now))
+    )
+    ids = list(rows.values_list("pk", flat=True))
+    withdrawn = rows.filter(pk__in=ids).update(
+        withdrawn_at=now if at_once else withdrawal_shown_at(now)
+    )
+    for notification_id in ids:
+        notification_place(notification_id=notification_id)
+    return withdrawn
 
 
 def _wants_like_notification(recipient: User, actor: User, photo: Photo) -> bool:
@@ -142,13 +217,14 @@ def unfollow_notify(*, follower: User, followed: User) -> None:
 def warning_notify(*, member: User, at: datetime) -> None:
     """A moderator warned ``member``: a new, unread notification each time. It names no
     moderator, so the member is its own actor."""
-    Notification.objects.update_or_create(
+    warning, _created = Notification.objects.update_or_create(
         recipient=member,
         actor=member,
         verb=Notification.Verb.WARNING,
         photo=None,
         defaults={"created": at, "read_at": None, "withdrawn_at": None},
     )
+    notification_place(notification_id=warning.pk)
 
 
 def notifications_mark_read(*, recipient: User, ids: list[int] | None = None) -> int:
@@ -178,5 +254,75 @@ def notifications_erase(*, user: User) -> int:
     """Delete every notification to or from ``user`` and their muted photos (their account
     is being deleted); returns how many notifications went."""
     PhotoMute.objects.filter(user=user).delete()
+    theirs = Notification.objects.filter(actor=user, shown=True).exclude(recipient=user)
+    group_ids = set(theirs.values_list("group_id", flat=True))
     deleted, _counts = Notification.objects.filter(Q(recipient=user) | Q(actor=user)).delete()
+    notification_groups_recount(group_ids=group_ids)
     return deleted
+
+
+def shown_in_line() -> Subquery:
+    """How many notifications the outer line (NotificationGroup) shows: a subquery."""
+    rows = (
+        Notification.objects.filter(group=OuterRef("pk"), shown=True)
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(rows)
+
+
+def notification_groups_recount(*, group_ids: set[int] | None = None) -> int:
+    """Set groups' totals from the notifications they show (all groups without ids);
+    returns how many groups changed."""
+    shown = shown_in_line()
+    groups = NotificationGroup.objects.all()
+    if group_ids is not None:
+        groups = groups.filter(pk__in=group_ids)
+    return (
+        groups.annotate(true_total=Coalesce(shown, 0))
+        .exclude(total=F("true_total"))
+        .update(total=Coalesce(shown, 0))
+    )
+
+
+@transaction.atomic
+def notification_groups_rebuild() -> int:
+    """Rebuild every list line from the notifications themselves, in a few set-based
+    statements per time zone (bulk-loaded data, the migration that introduced lines,
+    and check_integrity --repair); returns how many lines there are."""
+    now = timezone.now()
+    NotificationGroup.objects.all().delete()  # rows' links clear with them (SET_NULL)
+    Notification.objects.filter(shown=True).update(shown=False)
+    visible = Notification.objects.filter(Notification.visible_at(now))
+    for name in User.objects.values_list("timezone", flat=True).distinct():
+        zone = zoneinfo.ZoneInfo(name)
+        rows = visible.filter(recipient__timezone=name)
+        lines = (
+            rows.annotate(day=TruncDate("created", tzinfo=zone))
+            .values("recipient_id", "verb", "photo_id", "day")
+            .annotate(total=Count("pk"), latest=Max("created"))
+            .order_by()
+        )
+        NotificationGroup.objects.bulk_create(
+            (NotificationGroup(**line) for line in lines), batch_size=5_000
+        )
+        for with_photo in (True, False):
+            line = NotificationGroup.objects.filter(
+                recipient=OuterRef("recipient"),
+                verb=OuterRef("verb"),
+                day=TruncDate(
+                    ExpressionWrapper(OuterRef("created"), output_field=DateTimeField()),
+                    tzinfo=zone,
+                ),
+            )
+            line = (
+                line.filter(photo=OuterRef("photo"))
+                if with_photo
+                else line.filter(photo__isnull=True)
+            )
+            rows.filter(photo__isnull=not with_photo).update(
+                shown=True, group_id=Subquery(line.values("pk")[:1])
+            )
+    return NotificationGroup.objects.count()

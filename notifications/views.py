@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from config.pagination import cursor_in
 from config.views import render_page_or_next
 from notifications import selectors, services
 from notifications.forms import PreferencesForm
@@ -18,7 +19,8 @@ from photos import selectors as photo_selectors
 @vary_on_headers("HX-Request")
 def notification_list(request: HttpRequest) -> HttpResponse:
     """Grouped notifications, newest first; what is shown is marked read."""
-    page = selectors.grouped_notifications(request.user, request.GET.get("page"))
+    services.notifications_settle(recipient=request.user)
+    page = selectors.grouped_notifications(request.user, before=cursor_in(request.GET))
     services.notifications_mark_read(
         recipient=request.user, ids=selectors.unread_ids_in(request.user, page.object_list)
     )

@@ -7,22 +7,25 @@ transaction, so every write here runs inside ``django_capture_on_commit_callback
 ``act`` fixture) to let the receivers run as they would after a real commit.
 """
 
+import html
 import re
 from datetime import timedelta
+from io import StringIO
 from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import LikeNotifications
+from accounts.models import LikeNotifications, User
 from accounts.services import follow_set
 from engagement.models import Like
 from engagement.services import like_set
 from notifications import selectors, services
-from notifications.models import Notification, PhotoMute
+from notifications.models import Notification, NotificationGroup, PhotoMute
 from tests.factories import FollowFactory, PhotoFactory, UserFactory
 from tests.like_pages import PRESETS
 from tests.pages import assert_redirects_to_login, page_text
@@ -720,6 +723,7 @@ def notification_groups(owner, *, photos: int, days: int, per_group: int) -> Non
         for minute, person in enumerate(crowd)
     ]
     Notification.objects.bulk_create(rows)
+    services.notification_groups_rebuild()  # bulk-loaded rows get their lines like seed data
 
 
 def test_the_list_page_query_count_does_not_grow(
@@ -733,12 +737,16 @@ def test_the_list_page_query_count_does_not_grow(
     Notification.objects.all().delete()
     notification_groups(owner, photos=10, days=3, per_group=12)
     with django_assert_max_num_queries(LIST_QUERIES):
-        large = entries(owner_client.get(reverse("notifications")))
+        first_page = owner_client.get(reverse("notifications"))
+    large = entries(first_page)
     assert len(large) == selectors.GROUPS_PER_PAGE
     assert all(entry["text"].endswith("and 10 others liked your photo") for entry in large)
+    older = re.search(r'class="load-more" href="([^"]+)"', first_page.content.decode()).group(1)
 
     with django_assert_max_num_queries(LIST_QUERIES):
-        response = owner_client.get(reverse("notifications"), {"page": 2}, HTTP_HX_REQUEST="true")
+        response = owner_client.get(
+            reverse("notifications") + html.unescape(older), HTTP_HX_REQUEST="true"
+        )
     assert len(entries(response)) == 30 - selectors.GROUPS_PER_PAGE
 
 
@@ -923,3 +931,38 @@ def test_a_like_withdrawn_while_its_notification_is_written_leaves_no_orphan(
 
     assert Notification.objects.count() == 1
     assert not visible(owner).exists()
+
+
+def test_the_lines_count_what_they_show_and_check_integrity_recounts_them(act, owner, photo):
+    for person in likers(3):
+        act.like(person, photo)
+    line = NotificationGroup.objects.get(recipient=owner)
+    assert line.total == 3
+    NotificationGroup.objects.filter(pk=line.pk).update(total=9)
+
+    out = StringIO()
+    call_command("check_integrity", "--repair", stdout=out)
+
+    assert f"[notification_lines] repaired: line {line.pk} counts 9, shows 3" in out.getvalue()
+    line.refresh_from_db()
+    assert line.total == 3
+
+
+def test_a_withdrawal_leaves_the_line_when_the_shield_window_ends(
+    act, owner_client, owner, photo, settings, monkeypatch
+):
+    settings.ENGAGEMENT_POLICY = "likewise"
+    for person in likers(3):
+        act.like(person, photo)
+    act.unlike(User.objects.get(username="liker00"), photo)
+    assert [e["text"] for e in entries(owner_client.get(reverse("notifications")))] == [
+        "Liker 02, Liker 01 and 1 other liked your photo"
+    ]
+
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+
+    assert [e["text"] for e in entries(owner_client.get(reverse("notifications")))] == [
+        "Liker 02 and Liker 01 liked your photo"
+    ]
+    assert NotificationGroup.objects.get(recipient=owner).total == 2

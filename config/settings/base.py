@@ -301,6 +301,7 @@ INTEGRITY_CHECKS = [
     "engagement.integrity.like_counts",
     "engagement.integrity.events_dispatched",
     "notifications.integrity.no_orphan_like_notifications",
+    "notifications.integrity.notification_lines",
     "engagement.insights.integrity.rollups_match_log",
     "accounts.integrity.data_exports_expired",
 ]

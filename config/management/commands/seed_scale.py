@@ -27,6 +27,7 @@ from config.scale import Progress, bulk_insert
 from engagement.insights.rebuild import follower_days_rebuild, photo_days_rebuild
 from engagement.models import EngagementEvent, Like
 from notifications.models import Notification
+from notifications.services import notification_groups_rebuild
 from photos.models import Photo
 
 SCALE_PASSWORD = "likewise-scale"
@@ -77,6 +78,7 @@ class Command(BaseCommand):
             # The insight rollups are derived data: computed from the rows just written.
             photo_days_rebuild(repair=True)
             follower_days_rebuild(repair=True)
+            notification_groups_rebuild()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {users:,} members ({len(liker_ids) - users:,} like-only), "
