@@ -115,6 +115,12 @@ class Notification(models.Model):
                 condition=Q(shown=True),
                 name="notification_shown_in_group",
             ),
+            # Whether a line has anything unread, and what to mark read when it is shown.
+            models.Index(
+                fields=["group"],
+                condition=Q(shown=True, read_at__isnull=True),
+                name="notification_unread_in_group",
+            ),
             # Shown notifications whose withdrawal has come due (settled at read time).
             models.Index(
                 fields=["recipient", "withdrawn_at"],

@@ -8,11 +8,14 @@ the index's name in the plan shows the index really can do the work.
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.selectors import _active_named
 from config.pagination import keyset_page
 from engagement.selectors import displayed_likers
 from engagement.services import like_set
+from notifications.selectors import grouped_notifications
+from notifications.services import notification_add
 from photos.selectors import home_feed
 from tests.factories import FollowFactory, PhotoFactory
 
@@ -75,3 +78,18 @@ def test_the_home_feed_walks_the_newest_photos_index_without_counting(owner, fan
     assert "COUNT(" not in feed_query["sql"]
     # Sorting priced out: the order must come from an index, read newest first.
     assert "photo_recent" in explain(feed_query["sql"], avoid=("seqscan", "sort"))
+
+
+def test_the_notification_list_reads_its_lines_from_their_index(owner, fan):
+    photo = PhotoFactory(owner=owner, size=(4, 4))
+    like_set(user=fan, photo=photo, liked=True)
+    notification_add(recipient=owner, actor=fan, verb="like", photo=photo, at=timezone.now())
+
+    with CaptureQueriesContext(connection) as queries:
+        page = grouped_notifications(owner)
+
+    assert [line.text for line in page.object_list] == ["Fabio Fan liked your photo"]
+    lines_query = queries.captured_queries[0]["sql"]
+    plan = explain(lines_query, avoid=("seqscan", "sort"))
+    assert "notification_group_recent" in plan
+    assert "notification_shown_in_group" in plan

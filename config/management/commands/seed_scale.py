@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.contrib.auth.hashers import make_password
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -75,6 +75,9 @@ class Command(BaseCommand):
             photo_rows = self.seed_photos(member_ids, photos)
             self.seed_follows(member_ids, follows)
             self.seed_likes(liker_ids, photo_rows, likes, hot)
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")  # plans for the derived data below need stats
             # The insight rollups are derived data: computed from the rows just written.
             photo_days_rebuild(repair=True)
             follower_days_rebuild(repair=True)
