@@ -13,7 +13,7 @@ SERVE_ENV = DJANGO_SETTINGS_MODULE=config.settings.production \
 	DJANGO_SECURE_COOKIES="$${DJANGO_SECURE_COOKIES:-0}" \
 	TASKS_BACKEND="$${TASKS_BACKEND:-db}"
 
-.PHONY: install run test lint lock clean serve worker
+.PHONY: install axe run test lint lock clean serve worker
 
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 13), "Likewise needs Python 3.13 (see .python-version)"'
@@ -23,10 +23,22 @@ $(BIN)/.installed: requirements.lock
 
 install: $(BIN)/.installed
 
+# axe-core for the accessibility tests (pinned in its package-lock.json), when npm is here;
+# without it those tests skip (or fail under REQUIRE_BROWSER=1, as CI sets).
+AXE := tests/browser/axe
+$(AXE)/node_modules/.installed: $(AXE)/package-lock.json
+	npm ci --prefix $(AXE) --no-audit --no-fund --loglevel=error
+	touch $@
+
+axe:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) -s --no-print-directory $(AXE)/node_modules/.installed; \
+	else echo "npm is missing: the accessibility tests will be skipped"; fi
+
 ## Run the site with demo data on http://127.0.0.1:8000
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	@echo "Serving http://127.0.0.1:8000 to this machine only, with debug pages (local development)."
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## The production profile on http://127.0.0.1:8000 through gunicorn (see "Running at scale")
@@ -42,7 +54,7 @@ worker: install
 	$(SERVE_ENV) $(BIN)/python manage.py worker
 
 ## Run the whole test suite (browser tests included; set DATABASE_URL for PostgreSQL)
-test: install
+test: install axe
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -57,4 +69,4 @@ lock:
 		--python-platform x86_64-manylinux_2_28 --generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles test-artifacts .secret_key
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles test-artifacts .secret_key $(AXE)/node_modules

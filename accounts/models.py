@@ -43,6 +43,10 @@ class User(AbstractUser):
         default=LikeNotifications.EVERYONE,
     )
     notify_follows = models.BooleanField(_("follow notifications"), default=True)
+    # Kept by accounts.services.follow_set with the Follow rows (check_integrity verifies),
+    # so a profile shows its counts without counting a popular person's followers.
+    follower_count = models.PositiveIntegerField(_("followers"), default=0, editable=False)
+    following_count = models.PositiveIntegerField(_("following"), default=0, editable=False)
     timezone = models.CharField(
         _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="UTC"
     )

@@ -4,24 +4,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import DataExport, Follow, User
-
-
-def _follow_count(side: str) -> Coalesce:
-    """A subquery counting Follow rows whose ``side`` is the outer user."""
-    rows = (
-        Follow.objects.filter(**{side: OuterRef("pk")})
-        .order_by()
-        .values(side)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows), 0)
 
 
 def _active_named(username: str) -> QuerySet[User]:
@@ -33,13 +21,8 @@ def _active_named(username: str) -> QuerySet[User]:
 
 
 def user_with_counts(username: str) -> User:
-    """The active user named ``username`` (any case) with follower and following counts."""
-    return get_object_or_404(
-        _active_named(username).annotate(
-            follower_count=_follow_count("followed"),
-            following_count=_follow_count("follower"),
-        )
-    )
+    """The active user named ``username`` (any case); follow counts are on the row."""
+    return get_object_or_404(_active_named(username))
 
 
 def active_user(username: str) -> User:

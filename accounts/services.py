@@ -9,7 +9,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    OuterRef,
+    PositiveIntegerField,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,10 +86,54 @@ def follow_set(*, follower: User, followed: User, following: bool) -> bool:
         changed = deleted > 0
         signal = user_unfollowed
     if changed:
+        follow_counts_move(
+            follower_id=follower.pk, followed_id=followed.pk, by=1 if following else -1
+        )
         transaction.on_commit(
             lambda: signal.send(sender=Follow, follower=follower, followed=followed)
         )
     return changed
+
+
+def follow_counts_move(*, follower_id: int, followed_id: int, by: int) -> None:
+    """Move both people's follow counts in one statement (so two people following each
+    other at once lock their rows in the same order and cannot deadlock)."""
+    User.objects.filter(pk__in=[follower_id, followed_id]).update(
+        follower_count=Case(
+            When(pk=followed_id, then=F("follower_count") + by),
+            default=F("follower_count"),
+            output_field=PositiveIntegerField(),
+        ),
+        following_count=Case(
+            When(pk=follower_id, then=F("following_count") + by),
+            default=F("following_count"),
+            output_field=PositiveIntegerField(),
+        ),
+    )
+
+
+def follow_counts_recount(*, user_ids: list[int] | None = None) -> int:
+    """Set follow counts from the Follow rows (all people, or ``user_ids``); returns how
+    many people's counts changed."""
+    people = User.objects.all() if user_ids is None else User.objects.filter(pk__in=user_ids)
+    true_followers, true_following = follow_count("followed"), follow_count("follower")
+    return (
+        people.annotate(true_followers=true_followers, true_following=true_following)
+        .exclude(follower_count=F("true_followers"), following_count=F("true_following"))
+        .update(follower_count=true_followers, following_count=true_following)
+    )
+
+
+def follow_count(side: str) -> Coalesce:
+    """A subquery counting the Follow rows whose ``side`` is the outer user."""
+    rows = (
+        Follow.objects.filter(**{side: OuterRef("pk")})
+        .order_by()
+        .values(side)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows), 0)
 
 
 # --- Download my data ------------------------------------------------------------------
@@ -222,4 +276,6 @@ def follows_erase(*, user: User) -> None:
     follower = User.objects.get(pk=user.pk)
     for followed in User.objects.filter(follower_links__follower=user):
         follow_set(follower=follower, followed=followed, following=False)
+    followers = list(Follow.objects.filter(followed=user).values_list("follower_id", flat=True))
     Follow.objects.filter(followed=user).delete()
+    follow_counts_recount(user_ids=followers)

@@ -1,9 +1,11 @@
 """Pages that show photos with their likes, and the like/unlike action itself."""
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -12,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -27,9 +30,11 @@ from engagement.ratelimit import consume_read
 from engagement.shield import next_release, window_length
 from engagement.signals import photo_viewed, photos_shown
 from photos import selectors as photo_selectors
+from photos import services as photo_services
 from photos.models import Photo
 
 LIKERS_PER_PAGE = 50
+EXPLORE_PHOTOS = 12
 READ_LIMIT_MESSAGES = {
     ReadLimitHit.Reading.LIKERS: gettext_lazy(
         "You're opening lists of likes faster than anyone browses them, so we've paused "
@@ -75,26 +80,36 @@ def _photos_page(request: HttpRequest, photos: QuerySet[Photo]) -> KeysetPage:
     """A page of a newest-first photo list; ``?before=`` (a cursor) asks for the next."""
     page = keyset_page(photos, before=cursor_in(request.GET), limit=settings.PHOTOS_PER_PAGE)
     selectors.with_like_states(request.user, page.object_list)
+    _shown(request, page.object_list)
+    return page
+
+
+def _shown(request: HttpRequest, photos: list[Photo]) -> None:
+    """Tell listeners (reach in insights) which photos a listing showed to this viewer."""
     photos_shown.send(
         sender=Photo,
         viewer=request.user,
-        photos=page.object_list,
+        photos=photos,
         session_key=request.session.session_key,
         at=timezone.now(),
     )
-    return page
 
 
 @vary_on_headers("HX-Request")
 @limit_reads(ReadLimitHit.Reading.COUNTS)
 def home(request: HttpRequest) -> HttpResponse:
+    """Members: their feed and people to follow. First visitors: what makes the site
+    different (from the policy in force) and public photos to look at."""
+    if not request.user.is_authenticated:
+        explore = list(photo_selectors.explore_photos(limit=EXPLORE_PHOTOS))
+        _shown(request, explore)
+        return render(request, "home.html", {"policy": get_policy(), "explore": explore})
     people = list(account_selectors.people_to_discover(request.user, limit=6))
     context = {
         "people": people,
         "followed_ids": account_selectors.followed_ids(request.user, people),
+        "page": _photos_page(request, photo_selectors.home_feed(request.user)),
     }
-    if request.user.is_authenticated:
-        context["page"] = _photos_page(request, photo_selectors.home_feed(request.user))
     return render_page_or_next(request, "home.html", "feed_page", context)
 
 
@@ -114,7 +129,11 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = photo_selectors.photo_for_page(photo_id, request.user)
     selectors.with_like_states(request.user, [photo])
-    context = {"photo": photo, "likers_summary": selectors.likers_summary(photo)}
+    context = {
+        "photo": photo,
+        "likers_summary": selectors.likers_summary(photo),
+        "owner_may_hide_like_count": get_policy().owner_may_hide_like_count,
+    }
     photo_viewed.send(
         sender=Photo,
         viewer=request.user,
@@ -123,6 +142,28 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
         at=timezone.now(),
     )
     return render(request, "photos/detail.html", context)
+
+
+@require_POST
+@login_required
+def like_count_visibility(request: HttpRequest, photo_id: int) -> HttpResponse:
+    """The owner hides their photo's like count from others, or shows it again.
+
+    It lives here, not on the photo edit form, because only the policy knows whether
+    owners may hide counts: where it does not, nothing offers it and this answers 404.
+    """
+    photo = photo_selectors.photo_for_page(photo_id, request.user)
+    if photo.owner_id != request.user.pk:
+        raise PermissionDenied
+    if not get_policy().owner_may_hide_like_count:
+        return error_response(request, 404, _("Like counts can't be hidden on this site."))
+    hidden = request.POST.get("hidden") == "1"
+    photo_services.photo_like_count_hide(photo=photo, hidden=hidden)
+    if hidden:
+        messages.success(request, _("The like count is now hidden from others."))
+    else:
+        messages.success(request, _("The like count is now shown to others."))
+    return redirect(photo)
 
 
 @vary_on_headers("HX-Request")
@@ -144,12 +185,29 @@ def like(request: HttpRequest, photo_id: int) -> HttpResponse:
         )
         response["Retry-After"] = str(refused.retry_after)
         return response
+    now = timezone.now()
+    # The heart empties at once but, under the shield, the count waits: say so, and when.
+    counted_line = _unlike_counted_line(now) if not liked and get_policy().unlike_shield else ""
     if not request.htmx:
+        if counted_line:
+            messages.info(request, counted_line)
         return redirect(safe_next_url(request, photo.get_absolute_url()))
     # like_set moved the counts in memory: the control is drawn without reading again.
-    photo.like_state = selectors.like_state(request.user, photo, liked=liked, at=timezone.now())
-    context = {"photo": photo, "next_url": safe_next_url(request, photo.get_absolute_url())}
+    photo.like_state = selectors.like_state(request.user, photo, liked=liked, at=now)
+    context = {
+        "photo": photo,
+        "next_url": safe_next_url(request, photo.get_absolute_url()),
+        "counted_line": counted_line,
+    }
     return render(request, "photos/detail.html#like_control", context)
+
+
+def _unlike_counted_line(at: datetime) -> str:
+    """When an unlike made at ``at`` leaves the count, in the viewer's time zone."""
+    release = time_format(timezone.localtime(next_release(at)), "H:i")
+    return _("The count drops at %(time)s, when this window's unlikes are counted.") % {
+        "time": release
+    }
 
 
 @vary_on_headers("HX-Request")

@@ -32,11 +32,6 @@ class PhotoTextForm(forms.Form):
             )
         },
     )
-    hide_like_count = forms.BooleanField(
-        label=_("Hide the like count on this photo"),
-        required=False,
-        help_text=_("Others won't see how many likes it has. You still will."),
-    )
 
 
 class PhotoUploadForm(PhotoTextForm):
@@ -45,7 +40,7 @@ class PhotoUploadForm(PhotoTextForm):
         widget=forms.FileInput(attrs={"accept": IMAGE_ACCEPT}),
         help_text=_("JPEG, PNG, WebP or GIF (first frame), up to 20 MB and 40 megapixels."),
     )
-    field_order = ["image", "caption", "alt_text", "hide_like_count"]
+    field_order = ["image", "caption", "alt_text"]
 
     def clean_image(self) -> Image.Image:
         try:

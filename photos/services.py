@@ -19,7 +19,6 @@ def photo_create(
     image: Image.Image,
     caption: str,
     alt_text: str,
-    hide_like_count: bool = False,
 ) -> Photo:
     """Store a photo from checked, normalised pixels (see photos.renditions.decode_upload).
 
@@ -31,7 +30,6 @@ def photo_create(
         owner=owner,
         caption=caption.strip(),
         alt_text=alt_text.strip(),
-        hide_like_count=hide_like_count,
         width=renditions.master.width,
         height=renditions.master.height,
         display_width=renditions.display.width,
@@ -57,12 +55,22 @@ def photo_create(
 
 
 @transaction.atomic
-def photo_update(*, photo: Photo, caption: str, alt_text: str, hide_like_count: bool) -> Photo:
+def photo_update(*, photo: Photo, caption: str, alt_text: str) -> Photo:
     photo.caption = caption.strip()
     photo.alt_text = alt_text.strip()
-    photo.hide_like_count = hide_like_count
     photo.full_clean()
-    photo.save(update_fields=["caption", "alt_text", "hide_like_count"])
+    photo.save(update_fields=["caption", "alt_text"])
+    return photo
+
+
+@transaction.atomic
+def photo_like_count_hide(*, photo: Photo, hidden: bool) -> Photo:
+    """Hide (or show again) a photo's like count from everyone but its owner.
+
+    Whether owners may do this is the engagement policy's call: its view asks first.
+    """
+    photo.hide_like_count = hidden
+    photo.save(update_fields=["hide_like_count"])
     return photo
 
 

@@ -39,11 +39,7 @@ def _own_photo(request: HttpRequest, photo_id: int) -> Photo:
 @login_required
 def photo_edit(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = _own_photo(request, photo_id)
-    initial = {
-        "caption": photo.caption,
-        "alt_text": photo.alt_text,
-        "hide_like_count": photo.hide_like_count,
-    }
+    initial = {"caption": photo.caption, "alt_text": photo.alt_text}
     form = PhotoTextForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.photo_update(photo=photo, **form.cleaned_data)

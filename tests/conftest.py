@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import connections
 
 from tests.factories import UserFactory
+from tests.like_pages import PRESET_NAMES
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -83,3 +84,10 @@ def fan_client(client, fan):
 @pytest.fixture
 def htmx_headers():
     return {"HX-Request": "true"}
+
+
+@pytest.fixture(params=PRESET_NAMES)
+def preset(request, settings) -> str:
+    """Each engagement policy preset in turn, as the site's policy; its name."""
+    settings.ENGAGEMENT_POLICY = request.param
+    return request.param

@@ -6,9 +6,10 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 
 from accounts.models import Follow, User
+from accounts.services import follow_counts_recount
 from photos.models import Photo
 from photos.renditions import decode_upload
-from photos.services import photo_create
+from photos.services import photo_create, photo_like_count_hide
 from tests.images import image_bytes, upload
 
 PASSWORD = "correct-horse-battery"
@@ -51,11 +52,19 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class FollowFactory(factory.django.DjangoModelFactory):
+    """A follow row made directly (no signals), with both people's counts kept true."""
+
     class Meta:
         model = Follow
+        skip_postgeneration_save = True
 
     follower = factory.SubFactory(UserFactory)
     followed = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def counts(follow, create, extracted, **kwargs):
+        if create:
+            follow_counts_recount(user_ids=[follow.follower_id, follow.followed_id])
 
 
 class PhotoFactory(factory.django.DjangoModelFactory):
@@ -84,8 +93,10 @@ class PhotoFactory(factory.django.DjangoModelFactory):
     )
 
     @classmethod
-    def _create(cls, model_class, *args, created=None, **kwargs):
+    def _create(cls, model_class, *args, created=None, hide_like_count=False, **kwargs):
         photo = photo_create(**kwargs)
+        if hide_like_count:
+            photo_like_count_hide(photo=photo, hidden=True)
         if created is not None:
             Photo.objects.filter(pk=photo.pk).update(created=created)
             photo.refresh_from_db()

@@ -4,7 +4,7 @@ import csv
 import io
 import re
 
-from tests.like_pages import page_text
+from tests.pages import page_text
 
 
 def summary(response) -> dict[str, list[str]]:

@@ -6,16 +6,13 @@ person sees rather than on template internals.
 
 import re
 
-from tests.pages import page_text  # noqa: F401  (imported from here by older tests)
-
 PRESET_NAMES = ["instagram", "facebook", "twitter", "likewise"]
-PRESETS = PRESET_NAMES  # the same list, under the name other test modules import
 
 
 def like_controls(page: str) -> dict[int, str]:
     """Each like control on a page (photo page, feed card, grid item), by photo id."""
     controls = {}
-    for match in re.finditer(r'<div class="like-control" id="like-control-(\d+)">', page):
+    for match in re.finditer(r'<div class="like-control" id="like-control-(\d+)"[^>]*>', page):
         end = page.index("</div>", match.end())
         controls[int(match.group(1))] = page[match.start() : end]
     return controls

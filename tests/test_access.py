@@ -1,26 +1,68 @@
 """Who may open which page. One test per view, healthchecks-style."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from tests.factories import PASSWORD, UserFactory
-from tests.pages import LOGIN, assert_redirects_to_login
+from tests.pages import LOGIN, assert_redirects_to_login, heading, page_text
 
 # --- Public pages --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["home", "account_login", "account_signup"])
-def test_public_pages_open_to_everyone(client, owner, name):
-    assert client.get(reverse(name)).status_code == 200
-    client.force_login(owner)
-    assert client.get(reverse(name)).status_code in (200, 302)
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("home", "Share photos. Like honestly."),
+        ("account_login", "Log in"),
+        ("account_signup", "Sign up"),
+    ],
+)
+def test_public_pages_open_to_everyone(client, db, name, title):
+    response = client.get(reverse(name))
+
+    assert response.status_code == 200
+    assert heading(response) == title
 
 
-@pytest.mark.parametrize("name", ["profile", "followers", "following"])
+def test_home_opens_for_members_on_their_feed(owner_client):
+    response = owner_client.get(reverse("home"))
+
+    assert response.status_code == 200
+    assert heading(response) == "Your feed"
+
+
+@pytest.mark.parametrize("name", ["account_login", "account_signup"])
+def test_logging_in_or_signing_up_again_goes_home(owner_client, name):
+    response = owner_client.get(reverse(name))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+# name -> the heading a visitor reads on Olivia's page
+PROFILE_PAGES = {
+    "profile": "Olivia Owner",
+    "followers": "People following Olivia Owner",
+    "following": "People Olivia Owner follows",
+}
+
+
+@pytest.mark.parametrize("name", list(PROFILE_PAGES))
 def test_profile_pages_are_public_and_read_only(client, owner, name):
     response = client.get(reverse(name, args=[owner.username]))
+
     assert response.status_code == 200
-    assert b"Log in to follow" in response.content or name != "profile"
+    page = page_text(response)
+    assert re.search(r"<h1[^>]*>\s*(.*?)\s*</h1>", page, re.DOTALL).group(1) == PROFILE_PAGES[name]
+    assert 'name="following"' not in page, "no follow button for a visitor"
+
+
+def test_a_visitor_is_asked_to_log_in_to_follow(client, owner):
+    page = page_text(client.get(owner.get_absolute_url()))
+
+    assert "Log in to follow" in page
 
 
 @pytest.mark.parametrize("name", ["profile", "followers", "following"])
@@ -31,7 +73,10 @@ def test_profile_pages_404_for_unknown_and_deactivated_people(client, db, name):
 
 
 def test_profile_url_is_case_insensitive(client, owner):
-    assert client.get("/@OLIVIA/").status_code == 200
+    response = client.get("/@OLIVIA/")
+
+    assert response.status_code == 200
+    assert heading(response) == "Olivia Owner"
 
 
 # --- Pages that need a login --------------------------------------------------------------
@@ -40,7 +85,10 @@ def test_profile_url_is_case_insensitive(client, owner):
 def test_profile_edit_needs_login(client, owner):
     assert_redirects_to_login(client.get(reverse("profile_edit")))
     client.force_login(owner)
-    assert client.get(reverse("profile_edit")).status_code == 200
+    response = client.get(reverse("profile_edit"))
+    assert response.status_code == 200
+    assert heading(response) == "Edit profile"
+    assert 'value="Olivia Owner"' in page_text(response), "the form holds their own profile"
 
 
 def test_profile_edit_only_ever_edits_your_own_profile(client, owner, stranger):
@@ -71,14 +119,22 @@ def test_follow_needs_login_and_post(client, owner, fan):
 
 
 @pytest.mark.parametrize(
-    "name", ["account_email", "account_change_password", "mfa_index", "mfa_activate_totp"]
+    ("name", "title"),
+    [
+        ("account_email", "Email Addresses"),
+        ("account_change_password", "Change Password"),
+        ("mfa_index", "Two-Factor Authentication"),
+        ("mfa_activate_totp", "Activate Authenticator App"),
+    ],
 )
-def test_account_security_pages_need_login(client, owner, name):
+def test_account_security_pages_need_login(client, owner, name, title):
     assert_redirects_to_login(client.get(reverse(name)))
     # A real login (not force_login) so allauth counts it as a recent authentication.
     client.post(LOGIN, {"login": owner.username, "password": PASSWORD})
     client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
-    assert client.get(reverse(name)).status_code == 200
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert heading(response) == title
 
 
 # --- Admin --------------------------------------------------------------------------------

@@ -30,8 +30,7 @@ from engagement.services import like_set
 from notifications.models import Notification
 from photos.models import Photo
 from tests.factories import PASSWORD, PhotoFactory, UserFactory
-from tests.like_pages import page_text
-from tests.test_access import assert_redirects_to_login
+from tests.pages import assert_redirects_to_login, page_text
 from tests.test_admin_login import current_code
 from tests.test_unlike_shield import Clock
 

@@ -22,8 +22,8 @@ from accounts import services
 from accounts.models import DataExport
 from engagement.services import like_set
 from tests.factories import FollowFactory, PhotoFactory, UserFactory
-from tests.like_pages import PRESET_NAMES, page_text
-from tests.test_access import assert_redirects_to_login
+from tests.like_pages import PRESET_NAMES
+from tests.pages import assert_redirects_to_login, page_text
 from tests.test_check_integrity import age
 from tests.test_unlike_shield import Clock
 

@@ -1,9 +1,11 @@
 """Following: idempotent writes, after-commit signals, the HTMX control and the people lists."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -14,24 +16,18 @@ from accounts.services import follow_set
 from accounts.signals import user_followed, user_unfollowed
 from tests.factories import FollowFactory, UserFactory
 from tests.pages import page_text
+from tests.signals import signals_heard
 
 
 @pytest.fixture
 def heard():
-    """Every follow signal received, as (event, follower, followed)."""
-    events = []
+    """Every follow signal received, as (event, sender, kwargs)."""
+    with signals_heard(followed=user_followed, unfollowed=user_unfollowed) as events:
+        yield events
 
-    def on_followed(sender, follower, followed, **kwargs):
-        events.append(("followed", follower, followed))
 
-    def on_unfollowed(sender, follower, followed, **kwargs):
-        events.append(("unfollowed", follower, followed))
-
-    user_followed.connect(on_followed)
-    user_unfollowed.connect(on_unfollowed)
-    yield events
-    user_followed.disconnect(on_followed)
-    user_unfollowed.disconnect(on_unfollowed)
+def follows(heard) -> list[tuple[str, User, User]]:
+    return [(event, kwargs["follower"], kwargs["followed"]) for event, _sender, kwargs in heard]
 
 
 # --- The service ---------------------------------------------------------------------------
@@ -85,7 +81,7 @@ def test_follow_signal_is_sent_after_commit_once_per_real_change(
     assert len(callbacks) == 1
     for callback in callbacks:
         callback()
-    assert heard == [("followed", fan, owner)]
+    assert follows(heard) == [("followed", fan, owner)]
 
 
 def test_unfollow_signal_is_sent_once_and_in_order(
@@ -96,7 +92,7 @@ def test_unfollow_signal_is_sent_once_and_in_order(
         follow_set(follower=fan, followed=owner, following=False)
         follow_set(follower=fan, followed=owner, following=False)
 
-    assert heard == [("followed", fan, owner), ("unfollowed", fan, owner)]
+    assert follows(heard) == [("followed", fan, owner), ("unfollowed", fan, owner)]
 
 
 def test_no_signal_for_a_change_that_changes_nothing(
@@ -136,7 +132,7 @@ def test_follow_view_sends_one_signal_for_two_identical_requests(
         fan_client.post(url, {"following": "1"})
         fan_client.post(url, {"following": "1"})
 
-    assert heard == [("followed", fan, owner)]
+    assert follows(heard) == [("followed", fan, owner)]
 
 
 # --- The follow view --------------------------------------------------------------------
@@ -333,14 +329,20 @@ def test_followers_beyond_thirty_are_on_page_two(client, owner):
     assert 'href="?page=1"' in second
 
 
-@pytest.mark.parametrize("value", ["abc", "0", "-1", "999", "1.5", ""])
-def test_odd_page_numbers_still_show_a_page(client, owner, value):
+# Not a number: the first page; a number out of range: the last page (Paginator.get_page).
+@pytest.mark.parametrize(
+    ("value", "shown", "people"),
+    [("abc", 1, 30), ("1.5", 1, 30), ("", 1, 30), ("0", 2, 1), ("-1", 2, 1), ("999", 2, 1)],
+)
+def test_odd_page_numbers_still_show_a_page(client, owner, value, shown, people):
     add_followers(owner, 31)
 
     response = client.get(reverse("followers", args=[owner.username]), {"page": value})
 
     assert response.status_code == 200
-    assert response.content.decode().count('class="person"') in (30, 1)
+    page = response.content.decode()
+    assert f"Page {shown} of 2" in page
+    assert page.count('class="person"') == people
 
 
 def test_home_suggests_newest_members_not_followed_yet_and_never_staff(
@@ -359,3 +361,21 @@ def test_home_suggests_newest_members_not_followed_yet_and_never_staff(
     assert suggested == ["newbie", "sam"]
     assert "@newbie" in page and "@sam" in page
     assert "@ada" not in page
+
+
+def test_follow_counts_move_with_follows_and_check_integrity_recounts_them(owner, fan, stranger):
+    follow_set(follower=fan, followed=owner, following=True)
+    follow_set(follower=stranger, followed=owner, following=True)
+    follow_set(follower=stranger, followed=owner, following=True)  # a repeat changes nothing
+    follow_set(follower=fan, followed=owner, following=False)
+    owner.refresh_from_db()
+    stranger.refresh_from_db()
+    assert (owner.follower_count, stranger.following_count) == (1, 1)
+
+    User.objects.filter(pk=owner.pk).update(follower_count=40)
+    out = StringIO()
+    call_command("check_integrity", "--repair", stdout=out)
+
+    assert "[follow_counts] repaired: @olivia shows 40 followers of 1" in out.getvalue()
+    owner.refresh_from_db()
+    assert owner.follower_count == 1

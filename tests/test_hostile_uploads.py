@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from PIL import Image
+from PIL import Image, ImageFile
 
 from photos.models import Photo
 from tests.images import image_bytes, truncated_jpeg, upload
@@ -242,7 +242,32 @@ def test_malformed_exif_is_dropped_and_the_photo_stored_clean(owner_client, medi
         with field.open("rb") as stored, Image.open(stored) as image:
             assert image.format == "WEBP"
             assert not image.getexif()
-    assert (photo.width, photo.height) in {(64, 48), (48, 64)}
+    assert (photo.width, photo.height) == (64, 48), "an unreadable orientation is upright"
+
+
+@pytest.mark.parametrize("target", ["photo", "avatar"])
+def test_a_bomb_is_refused_by_the_apps_own_check_before_any_pixel_is_decoded(
+    owner_client, owner, media, settings, monkeypatch, target
+):
+    """Pillow's own guard switched off and its decoder forbidden: what refuses the bomb is
+    the app's pixel limit, read from the header alone."""
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
+
+    def decode(image, *args, **kwargs):
+        raise AssertionError("the bomb's pixels were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", decode)
+    settings.PHOTO_MAX_PIXELS = settings.AVATAR_MAX_PIXELS = 1_000_000
+    bomb = declared_png(2_000, 2_000)  # 4 megapixels of zeros: a few kilobytes
+
+    response = post_image(owner_client, target, bomb, "bomb.png", "image/png")
+
+    assert response.status_code == 200
+    assert "The image is 4.0 megapixels; the limit is 1." in response.content.decode()
+    assert not Photo.objects.exists()
+    owner.refresh_from_db()
+    assert not owner.avatar
+    assert stored_files(media) == []
 
 
 # --- What each one costs --------------------------------------------------------------------

@@ -14,7 +14,7 @@ from engagement import ratelimit
 from engagement.models import EngagementEvent, Like, RateLimitHit
 from photos.models import Photo
 from tests.factories import PhotoFactory
-from tests.like_pages import page_text
+from tests.pages import page_text
 
 # 10 seconds into a minute and 8 hours (28 800 s) into a UTC day.
 START = 1_800_000_000 + 10

@@ -11,6 +11,7 @@ from engagement.services import like_set
 from engagement.signals import photo_liked, photo_unliked
 from photos.models import Photo
 from tests.factories import PhotoFactory, UserFactory
+from tests.signals import signals_heard
 
 
 @pytest.fixture
@@ -20,20 +21,9 @@ def photo(owner):
 
 @pytest.fixture
 def heard():
-    """Every like signal received, as (event, kwargs)."""
-    events = []
-
-    def on_liked(sender, **kwargs):
-        events.append(("liked", sender, kwargs))
-
-    def on_unliked(sender, **kwargs):
-        events.append(("unliked", sender, kwargs))
-
-    photo_liked.connect(on_liked)
-    photo_unliked.connect(on_unliked)
-    yield events
-    photo_liked.disconnect(on_liked)
-    photo_unliked.disconnect(on_unliked)
+    """Every like signal received, as (event, sender, kwargs)."""
+    with signals_heard(liked=photo_liked, unliked=photo_unliked) as events:
+        yield events
 
 
 def like_count(photo) -> int:

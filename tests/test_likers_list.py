@@ -19,7 +19,8 @@ from engagement.policy import PRESETS, TWITTER, Audience
 from engagement.services import like_set
 from photos.services import photo_delete
 from tests.factories import FollowFactory, PhotoFactory, UserFactory
-from tests.like_pages import likers_count_line, listed_usernames, page_text
+from tests.like_pages import likers_count_line, listed_usernames
+from tests.pages import page_text
 
 
 @pytest.fixture(autouse=True)

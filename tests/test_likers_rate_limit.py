@@ -15,7 +15,8 @@ from engagement import ratelimit
 from engagement.models import RateLimitHit, ReadLimitHit
 from engagement.services import like_set
 from tests.factories import PhotoFactory, UserFactory
-from tests.like_pages import listed_usernames, page_text
+from tests.like_pages import listed_usernames
+from tests.pages import page_text
 from tests.test_like_rate_limit import START, FakeTime
 
 FRIENDLY = "You're opening lists of likes faster than anyone browses them"

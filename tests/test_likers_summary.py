@@ -4,7 +4,8 @@ import pytest
 
 from engagement.services import like_set
 from tests.factories import PhotoFactory, UserFactory
-from tests.like_pages import likers_summary, page_text
+from tests.like_pages import likers_summary
+from tests.pages import page_text
 
 
 @pytest.fixture

@@ -22,8 +22,10 @@ from engagement.signals import photo_unliked
 from notifications.models import Notification
 from photos.models import Photo
 from tests.factories import PASSWORD, FollowFactory, PhotoFactory
-from tests.like_pages import like_control, page_text, shown_count
+from tests.like_pages import like_control, shown_count
 from tests.moderation_history import at, frozen, like_at
+from tests.pages import page_text
+from tests.signals import signals_heard
 from tests.test_like_rate_limit import START, FakeTime
 
 # Real commits: signals, notifications and detection run as they do in production.
@@ -134,18 +136,10 @@ def test_a_void_is_counted_as_voided_in_the_owners_insights(mod_client, fan, pho
 
 def test_a_voided_unlike_signal_says_so(mod_client, fan, photo, flag):
     like_set(user=fan, photo=photo, liked=True)
-    heard = []
-
-    def listen(sender, **kwargs):
-        heard.append(kwargs.get("voided", False))
-
-    photo_unliked.connect(listen)
-    try:
+    with signals_heard(unliked=photo_unliked) as heard:
         act(mod_client, flag, "void_photo")
-    finally:
-        photo_unliked.disconnect(listen)
 
-    assert heard == [True]
+    assert [kwargs.get("voided", False) for _event, _sender, kwargs in heard] == [True]
 
 
 def test_a_like_after_a_void_does_not_cancel_someone_elses_pending_withdrawal(fan, stranger, photo):

@@ -1,5 +1,6 @@
 """The review queue: who may open it, what it lists, and the audit of every evidence view."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,8 +10,8 @@ from engagement.moderation import detection
 from engagement.moderation.models import Flag, ModerationAction, Report, Severity, Status
 from engagement.moderation.services import report_submit
 from tests.factories import PhotoFactory, UserFactory
-from tests.like_pages import page_text
 from tests.moderation_history import T0, churn
+from tests.pages import page_text
 
 
 @pytest.fixture
@@ -74,8 +75,22 @@ def request_status(client, method, url) -> int:
 
 def test_moderators_may_open_every_page_and_act(client, moderator, flag, report):
     client.force_login(moderator)
-    for method, url in urls(flag, report):
-        assert request_status(client, method, url) in (200, 302), url
+    # The pages in urls(), in order, with the heading a moderator reads on each.
+    headings = ["Review queue", "Review queue", "Like/unlike churn", "Reported once: Spam or"]
+    pages = [request(client, method, url) for method, url in urls(flag, report)[:4]]
+    for response, heading in zip(pages, headings, strict=True):
+        assert response.status_code == 200
+        assert re.search(rf"<h1[^>]*>{re.escape(heading)}", page_text(response)), heading
+    assert "@fabio" in page_text(pages[0])
+    assert "@olivia" in page_text(pages[1])
+
+    flag_acted, report_acted = (
+        request(client, method, url) for method, url in urls(flag, report)[4:]
+    )
+
+    assert flag_acted.status_code == report_acted.status_code == 302
+    assert flag_acted["Location"] == reverse("moderation_flag", args=[flag.pk])
+    assert report_acted["Location"] == reverse("moderation_report", args=[report.pk])
     assert Flag.objects.get().status == Status.DISMISSED
     assert Report.objects.get().status == Status.DISMISSED
 
@@ -104,8 +119,8 @@ def test_queue_lists_open_flags_most_severe_first(client, moderator, owner, fan,
 
     page = page_text(client.get(reverse("moderation_queue")))
 
-    assert page.index("@sev") < page.index("@fabio")
-    assert "High" in page or "high" in page
+    rows = re.findall(r"<td>(high|medium|low)</td>.*?<td>@(\w+)</td>", page, re.DOTALL)
+    assert rows == [("high", "sev"), ("medium", "fabio")]
 
 
 def test_queue_filters_by_kind_and_status(client, moderator, flag):

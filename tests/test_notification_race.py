@@ -2,19 +2,17 @@
 in either order, even at once, and no like notification may outlive its like.
 
 PostgreSQL only: SQLite serialises writers, so nothing really overlaps there. Each thread
-uses its own database connection and returns it with connection.close() when done; a
-Barrier releases the threads together (with a little random jitter, so both orders occur).
+uses its own database connection; tests.postgres.run_together releases the threads together,
+with a little jitter from a seeded generator, so both orders occur, the same way each run.
 """
 
 import random
-import threading
 import time
 from collections.abc import Callable
 from functools import partial
 from unittest import mock
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from engagement.models import Like
@@ -22,7 +20,7 @@ from engagement.services import like_set
 from notifications import services
 from notifications.models import Notification
 from tests.factories import PhotoFactory, UserFactory
-from tests.postgres import POSTGRES_ONLY
+from tests.postgres import POSTGRES_ONLY, run_together
 
 ROUNDS = 30
 
@@ -32,30 +30,6 @@ pytestmark = POSTGRES_ONLY
 @pytest.fixture
 def photo():
     return PhotoFactory(owner=UserFactory(username="olivia"))
-
-
-def run_together(*work: Callable[[], object]) -> None:
-    """Run each callable in its own thread, released at once, each after a random jitter."""
-    barrier = threading.Barrier(len(work))
-    errors: list[BaseException] = []
-
-    def run(job: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            time.sleep(random.uniform(0, 0.004))
-            job()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in work]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    assert not errors, f"a thread failed: {errors[0]!r}"
 
 
 def later(delay: float, job: Callable[..., object], **kwargs) -> object:
@@ -79,6 +53,7 @@ def assert_notification_matches_the_like(liker, photo, label: str) -> bool:
 
 def test_a_late_like_receiver_racing_the_unlike_leaves_no_notification(photo):
     """The like commits but its receiver runs late, at the same time as the unlike."""
+    rng = random.Random(1)
     for round_number in range(ROUNDS):
         liker = UserFactory()
         with mock.patch.object(services, "like_notify"):  # the like's receiver is late
@@ -90,8 +65,8 @@ def test_a_late_like_receiver_racing_the_unlike_leaves_no_notification(photo):
             partial(services.like_notify, liker=liker, photo=photo, at=at),
             partial(like_set, user=liker, photo=photo, liked=False),
         ]
-        random.shuffle(jobs)
-        run_together(*jobs)
+        rng.shuffle(jobs)
+        run_together(jobs, rng=rng)
 
         liked = assert_notification_matches_the_like(liker, photo, f"round {round_number}")
         assert not liked
@@ -99,13 +74,18 @@ def test_a_late_like_receiver_racing_the_unlike_leaves_no_notification(photo):
 
 def test_a_like_and_an_unlike_committed_together_leave_the_truth(photo):
     """Both through like_set: whichever commits last decides, and the notification follows."""
+    rng = random.Random(3)
     outcomes = set()
     for round_number in range(ROUNDS):
         liker = UserFactory()
+        # The unlike late enough, often, to find the like committed and its receiver running.
+        unlike_delay = rng.uniform(0, 0.03)
         run_together(
-            partial(like_set, user=liker, photo=photo, liked=True),
-            # Late enough, often, to find the like committed and its receiver running.
-            partial(later, random.uniform(0, 0.03), like_set, user=liker, photo=photo, liked=False),
+            [
+                partial(like_set, user=liker, photo=photo, liked=True),
+                partial(later, unlike_delay, like_set, user=liker, photo=photo, liked=False),
+            ],
+            rng=rng,
         )
 
         outcomes.add(assert_notification_matches_the_like(liker, photo, f"round {round_number}"))
@@ -114,6 +94,7 @@ def test_a_like_and_an_unlike_committed_together_leave_the_truth(photo):
 
 def test_a_repeated_like_receiver_racing_the_unlike_leaves_no_notification(photo):
     """The like was notified; a duplicate like callback races the unlike."""
+    rng = random.Random(2)
     for round_number in range(ROUNDS):
         liker = UserFactory()
         like_set(user=liker, photo=photo, liked=True)
@@ -124,8 +105,8 @@ def test_a_repeated_like_receiver_racing_the_unlike_leaves_no_notification(photo
             partial(services.like_notify, liker=liker, photo=photo, at=at),
             partial(like_set, user=liker, photo=photo, liked=False),
         ]
-        random.shuffle(jobs)
-        run_together(*jobs)
+        rng.shuffle(jobs)
+        run_together(jobs, rng=rng)
 
         liked = assert_notification_matches_the_like(liker, photo, f"round {round_number}")
         assert not liked

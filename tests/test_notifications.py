@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,8 +28,8 @@ from engagement.services import like_set
 from notifications import selectors, services
 from notifications.models import Notification, NotificationGroup, PhotoMute
 from tests.factories import FollowFactory, PhotoFactory, UserFactory
-from tests.like_pages import PRESETS
-from tests.pages import assert_redirects_to_login, page_text
+from tests.like_pages import PRESET_NAMES
+from tests.pages import assert_redirects_to_login, heading, page_text
 
 # --- Helpers ------------------------------------------------------------------------------
 
@@ -696,9 +697,33 @@ def test_the_badge_is_never_cached_and_keeps_polling(owner_client, settings):
     assert 'hx-trigger="every 7s"' in page_text(response)
 
 
-def test_every_page_loads_the_badge_for_signed_in_people(owner_client, client):
-    page = page_text(owner_client.get(reverse("home")))
-    assert f'hx-get="{reverse("notification_badge")}" hx-trigger="load"' in page
+def test_every_page_loads_the_badge_for_signed_in_people(owner_client, owner, photo):
+    badge = f'hx-get="{reverse("notification_badge")}" hx-trigger="load"'
+    public = [
+        reverse("home"),
+        owner.get_absolute_url(),
+        photo.get_absolute_url(),
+        reverse("followers", args=[owner.username]),
+        reverse("following", args=[owner.username]),
+        reverse("unlike_explainer"),
+        "/no/such/page/",
+    ]
+    members_only = [
+        reverse("notifications"),
+        reverse("notification_preferences"),
+        reverse("likers", args=[photo.pk]),
+        reverse("photo_upload"),
+        reverse("photo_edit", args=[photo.pk]),
+        reverse("profile_edit"),
+        reverse("data_export"),
+        reverse("account_delete"),
+    ]
+
+    for url in public + members_only:
+        assert badge in page_text(owner_client.get(url)), url
+    anonymous = Client()
+    for url in public:
+        assert reverse("notification_badge") not in page_text(anonymous.get(url)), url
 
 
 # --- Query counts -------------------------------------------------------------------------
@@ -762,7 +787,7 @@ def test_the_badge_uses_a_few_fixed_queries(
 # --- Every policy preset ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", PRESET_NAMES)
 def test_every_policy_notifies_a_like_never_an_unlike_and_withdraws_on_unlike(
     act, settings, client, owner, fan, photo, preset
 ):
@@ -859,11 +884,26 @@ def test_notification_views_need_login(client, photo, name, method):
 
 
 @pytest.mark.parametrize(
-    "name", ["notifications", "notification_badge", "notification_preferences", "photo_mute"]
+    ("name", "title"),
+    [
+        ("notifications", "Notifications"),
+        ("notification_preferences", "Notification settings"),
+        ("photo_mute", "Notifications for this photo"),
+    ],
 )
-def test_notification_views_open_to_the_signed_in_owner(owner_client, photo, name):
+def test_notification_views_open_to_the_signed_in_owner(owner_client, photo, name, title):
     args = [photo.pk] if name == "photo_mute" else []
-    assert owner_client.get(reverse(name, args=args)).status_code == 200
+    response = owner_client.get(reverse(name, args=args))
+
+    assert response.status_code == 200
+    assert heading(response) == title
+
+
+def test_the_badge_opens_to_the_signed_in_owner(owner_client):
+    response = owner_client.get(reverse("notification_badge"))
+
+    assert response.status_code == 200
+    assert page_text(response).startswith('<span id="notification-badge"')
 
 
 # --- The unlike shield (likewise preset) --------------------------------------------------

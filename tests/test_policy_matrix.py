@@ -1,12 +1,17 @@
-"""The engagement policy matrix (DESIGN.md, "Engagement policy (the core)") as a spec.
+"""The engagement policy matrix, as the README's "Engagement policy presets" table states it.
 
-First the presets themselves, field by field against the matrix; then, for every preset,
-what the owner, a liker, a third party and an anonymous visitor actually see on the photo
-page and the who-liked page. The matrix's "private (our default)" column is the preset
-named ``likewise``.
+First the presets against that table, read from README.md itself, so a preset and its
+documentation can't drift apart unnoticed; then, for every preset, what the owner, a
+liker, a third party and an anonymous visitor actually see on the photo page and the
+who-liked page. The table is the one in DESIGN.md ("Engagement policy (the core)"),
+worded for the site: see test_the_readme_table_says_what_the_design_brief_says.
 """
 
+import dataclasses
 import os
+import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -14,9 +19,15 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from engagement.policy import PRESETS, Audience, WithdrawnInInsights, get_policy
+from engagement.policy import (
+    PRESETS,
+    Audience,
+    EngagementPolicy,
+    WithdrawnInInsights,
+    get_policy,
+)
 from engagement.services import like_set
-from photos.services import photo_update
+from photos.services import photo_like_count_hide
 from tests.factories import PhotoFactory, UserFactory
 from tests.like_pages import (
     PRESET_NAMES,
@@ -24,49 +35,110 @@ from tests.like_pages import (
     likers_count_line,
     likers_summary,
     listed_usernames,
-    page_text,
     shown_count,
 )
-from tests.pages import LOGIN
+from tests.pages import LOGIN, page_text
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+DESIGN = ROOT.parent / "shared" / "DESIGN.md"  # the product brief, beside the checkout
 
 PERSONAS = ["owner", "fan", "stranger", "anonymous"]
 
-# The matrix, one row per capability, one column per preset.
-MATRIX = {
-    "notify_owner_of_like": dict(instagram=True, facebook=True, twitter=True, likewise=True),
-    "notify_owner_of_unlike": dict(instagram=False, facebook=False, twitter=False, likewise=False),
-    "withdraw_like_notification_on_unlike": dict(
-        instagram=True, facebook=True, twitter=True, likewise=True
-    ),
-    "renotify_repeat_like_within_cooldown": dict(
-        instagram=False, facebook=False, twitter=False, likewise=False
-    ),
-    "show_like_count": dict(instagram=True, facebook=True, twitter=True, likewise=True),
-    "owner_may_hide_like_count": dict(instagram=True, facebook=False, twitter=False, likewise=True),
-    "likers_visible_to": dict(
-        instagram=Audience.EVERYONE,
-        facebook=Audience.EVERYONE,
-        twitter=Audience.OWNER,
-        likewise=Audience.OWNER,
-    ),
-    "owner_sees_withdrawals": dict(instagram=False, facebook=False, twitter=True, likewise=False),
-    "withdrawn_in_insights": dict(
-        instagram=WithdrawnInInsights.AGGREGATE,
-        facebook=WithdrawnInInsights.AGGREGATE,
-        twitter=WithdrawnInInsights.PER_PERSON,
-        likewise=WithdrawnInInsights.AGGREGATE_THRESHOLDED,
-    ),
-    "unlike_shield": dict(instagram=False, facebook=False, twitter=False, likewise=True),
+
+def markdown_table(text: str, heading: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The first table after ``heading``: its column headings (after the first) and each
+    row's cells by the row's first cell."""
+    lines = text.split(f"\n{heading}\n", 1)[1].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    table = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        table.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    header, _rule, *rows = table
+    return header[1:], {row[0]: row[1:] for row in rows}
+
+
+def readme_presets() -> tuple[list[str], str, dict[str, dict[str, str]]]:
+    """The README table: its presets in column order, the default one, and every row's
+    cell by preset. A column heading is `name`, or `name` (default)."""
+    columns, rows = markdown_table(README.read_text(), "## Engagement policy presets")
+    names = [re.fullmatch(r"`(\w+)`( \(default\))?", column) for column in columns]
+    assert all(names), columns
+    [default] = [match.group(1) for match in names if match.group(2)]
+    presets = [match.group(1) for match in names]
+    return (
+        presets,
+        default,
+        {row: dict(zip(presets, cells, strict=True)) for row, cells in rows.items()},
+    )
+
+
+TABLE_PRESETS, TABLE_DEFAULT, TABLE = readme_presets()
+
+YES_NO = {"yes": True, "no": False}
+ON_OFF = {"on": True, "off": False}
+AUDIENCE = {"everyone": Audience.EVERYONE, "owner only": Audience.OWNER}
+
+
+def like_count_cell(cell: str) -> dict[str, object]:
+    shown, owner_may_hide = {"yes": (True, False), "yes, owner may hide": (True, True)}[cell]
+    return {"show_like_count": shown, "owner_may_hide_like_count": owner_may_hide}
+
+
+def insights_cell(cell: str) -> dict[str, object]:
+    thresholded = re.fullmatch(r"aggregate, thresholded \(k ≥ (\d+)\)", cell)
+    if thresholded:
+        return {
+            "withdrawn_in_insights": WithdrawnInInsights.AGGREGATE_THRESHOLDED,
+            "insights_min_group": int(thresholded.group(1)),
+        }
+    kind = {
+        "aggregate": WithdrawnInInsights.AGGREGATE,
+        "per person": WithdrawnInInsights.PER_PERSON,
+    }
+    return {"withdrawn_in_insights": kind[cell]}
+
+
+# Each row of the README table, and the policy fields one of its cells fixes.
+ROWS: dict[str, Callable[[str], dict[str, object]]] = {
+    "owner notified of a like": lambda cell: {"notify_owner_of_like": YES_NO[cell]},
+    "owner notified of an unlike": lambda cell: {"notify_owner_of_unlike": YES_NO[cell]},
+    "like notification withdrawn when the like is withdrawn": lambda cell: {
+        "withdraw_like_notification_on_unlike": YES_NO[cell]
+    },
+    "repeat like within the cooldown (24 h) notifies again": lambda cell: {
+        "renotify_repeat_like_within_cooldown": YES_NO[cell]
+    },
+    "like count shown to viewers": like_count_cell,
+    "who liked: visible to": lambda cell: {"likers_visible_to": AUDIENCE[cell]},
+    "owner sees who withdrew a like (interaction history)": lambda cell: {
+        "owner_sees_withdrawals": YES_NO[cell]
+    },
+    "insights show withdrawn likes": insights_cell,
+    "unlike inference shield": lambda cell: {"unlike_shield": ON_OFF[cell]},
 }
 
-LIKERS_PUBLIC = {"instagram", "facebook"}  # who-liked visible to everyone
-OWNER_MAY_HIDE = {"instagram", "likewise"}
+
+def table_says(name: str) -> dict[str, object]:
+    """Every policy field the README table fixes for the preset ``name`` (a row ROWS
+    doesn't know fails test_every_row_of_the_readme_table_is_checked)."""
+    said = {}
+    for row, cells in TABLE.items():
+        if row in ROWS:
+            said |= ROWS[row](cells[name])
+    return said
 
 
-@pytest.fixture(params=PRESET_NAMES)
-def preset(request, settings) -> str:
-    settings.ENGAGEMENT_POLICY = request.param
-    return request.param
+# What the page tests below expect, from the same table.
+LIKERS_PUBLIC = {
+    name for name in TABLE_PRESETS if table_says(name)["likers_visible_to"] == "everyone"
+}
+OWNER_MAY_HIDE = {name for name in TABLE_PRESETS if table_says(name)["owner_may_hide_like_count"]}
+OWNER_SEES_WITHDRAWALS = {
+    name for name in TABLE_PRESETS if table_says(name)["owner_sees_withdrawals"]
+}
 
 
 @pytest.fixture
@@ -84,9 +156,9 @@ def liked_photo(photo, fan):
 
 
 def hide_count(photo):
-    """The owner ticks "hide like count" (the edit form's service, not a stale save())."""
+    """The owner hides the like count (the photo page's service, not a stale save())."""
     photo.refresh_from_db()
-    photo_update(photo=photo, caption=photo.caption, alt_text=photo.alt_text, hide_like_count=True)
+    photo_like_count_hide(photo=photo, hidden=True)
 
 
 def viewer_client(client, persona: str, request):
@@ -99,22 +171,73 @@ def may_see_likers(preset: str, persona: str) -> bool:
     return preset in LIKERS_PUBLIC or persona == "owner"
 
 
-# --- The presets, field by field -----------------------------------------------------------
+# --- The presets against the README table ------------------------------------------------
 
 
-@pytest.mark.parametrize("field", list(MATRIX))
-@pytest.mark.parametrize("name", PRESET_NAMES)
-def test_preset_matches_the_design_matrix(name, field):
-    assert getattr(PRESETS[name], field) == MATRIX[field][name]
-
-
-def test_there_are_exactly_the_four_presets_of_the_matrix():
+def test_the_readme_table_has_one_column_per_preset_and_names_the_default():
+    assert TABLE_PRESETS == PRESET_NAMES
     assert sorted(PRESETS) == sorted(PRESET_NAMES)
     assert all(PRESETS[name].name == name for name in PRESETS)
+    assert TABLE_DEFAULT == "likewise"
 
 
-def test_thresholded_insights_use_groups_of_at_least_three():
-    assert PRESETS["likewise"].insights_min_group >= 3
+def test_every_row_of_the_readme_table_is_checked():
+    """A row added, renamed or removed in the README fails here until ROWS follows it."""
+    assert list(TABLE) == list(ROWS)
+
+
+def test_every_policy_field_is_in_the_readme_table():
+    """No preset field goes undocumented (its name and label aside)."""
+    fields = {field.name for field in dataclasses.fields(EngagementPolicy)} - {"name", "label"}
+    documented = set().union(*(table_says(name) for name in TABLE_PRESETS))
+    assert documented == fields
+
+
+@pytest.mark.parametrize("name", PRESET_NAMES)
+def test_preset_is_what_the_readme_table_says(name):
+    said = table_says(name)
+    assert {field: getattr(PRESETS[name], field) for field in said} == said
+
+
+def test_the_readme_tables_cooldown_is_the_default_setting():
+    [row] = [row for row in TABLE if "cooldown" in row]
+    hours = int(re.search(r"\((\d+) h\)", row).group(1))
+    assert hours == django_settings.LIKE_RENOTIFY_COOLDOWN_HOURS
+
+
+# The product brief's table is the README's, worded for the site. Differences, on purpose:
+# - the brief calls the default column "private (our default)"; the preset (and the README
+#   column) is named `likewise`, after the site, and its label says "Likewise private";
+# - the README says how long the cooldown is and what k the thresholded insights use (the
+#   brief gives k >= 3 in its shield paragraph), and drops the brief's "(below)".
+# The brief lives beside the checkout, not in it: where it is absent, this test is skipped.
+DESIGN_COLUMNS = {
+    "instagram": "instagram",
+    "facebook": "facebook",
+    "twitter": "twitter",
+    "private (our default)": "likewise",
+}
+DESIGN_ROWS = {
+    "repeat like within a cooldown notifies again": "repeat like within the cooldown (24 h) "
+    "notifies again",
+    "unlike inference shield (below)": "unlike inference shield",
+}
+DESIGN_CELLS = {"aggregate, thresholded": "aggregate, thresholded (k ≥ 3)"}
+
+
+@pytest.mark.skipif(not DESIGN.exists(), reason="the product brief is not beside the checkout")
+def test_the_readme_table_says_what_the_design_brief_says():
+    columns, rows = markdown_table(DESIGN.read_text(), "## Engagement policy (the core)")
+    presets = [DESIGN_COLUMNS[column] for column in columns]
+    assert presets == TABLE_PRESETS
+    design = {
+        DESIGN_ROWS.get(row, row): {
+            preset: DESIGN_CELLS.get(cell, cell)
+            for preset, cell in zip(presets, cells, strict=True)
+        }
+        for row, cells in rows.items()
+    }
+    assert design == TABLE
 
 
 def test_get_policy_follows_the_setting(preset):
@@ -123,8 +246,8 @@ def test_get_policy_follows_the_setting(preset):
 
 @pytest.mark.skipif("ENGAGEMENT_POLICY" in os.environ, reason="a preset is chosen by env")
 def test_the_default_policy_is_likewise():
-    assert django_settings.ENGAGEMENT_POLICY == "likewise"
-    assert get_policy().name == "likewise"
+    assert django_settings.ENGAGEMENT_POLICY == TABLE_DEFAULT
+    assert get_policy().name == TABLE_DEFAULT
 
 
 def test_unknown_policy_is_a_configuration_error_naming_the_presets(settings):
@@ -304,7 +427,7 @@ def test_who_liked_page_says_who_can_see_it(owner_client, preset, liked_photo):
 
 
 @pytest.mark.parametrize("persona", ["owner", "fan", "stranger"])
-def test_interaction_history_only_for_the_owner_under_twitter(
+def test_interaction_history_only_for_the_owner_where_the_policy_shows_withdrawals(
     client, preset, liked_photo, persona, request
 ):
     wes = UserFactory(username="wes", display_name="Wes Withdrawn")
@@ -314,7 +437,7 @@ def test_interaction_history_only_for_the_owner_under_twitter(
     response = viewer_client(client, persona, request).get(reverse("likers", args=[liked_photo.pk]))
 
     page = page_text(response)
-    if preset == "twitter" and persona == "owner":
+    if preset in OWNER_SEES_WITHDRAWALS and persona == "owner":
         assert "Interaction history" in page
         history = page[page.index("Interaction history") :]
         assert "Wes Withdrawn" in history

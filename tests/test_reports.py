@@ -7,7 +7,7 @@ from django.urls import reverse
 from engagement.moderation.models import Report, ReportEntry, Severity
 from engagement.moderation.services import report_submit
 from tests.factories import PhotoFactory, UserFactory
-from tests.like_pages import page_text
+from tests.pages import page_text
 
 RECEIVED = "Thanks: your report was received. Moderators will look at it."
 

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import FollowFactory, PhotoFactory
-from tests.like_pages import PRESET_NAMES, facts, like_control, page_text
+from tests.like_pages import PRESET_NAMES, facts, like_control
+from tests.pages import page_text
 
 EXPLAINER = reverse("unlike_explainer")
 

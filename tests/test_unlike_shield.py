@@ -23,10 +23,10 @@ from tests.like_pages import (
     likers_count_line,
     likers_summary,
     listed_usernames,
-    page_text,
     pressed,
     shown_count,
 )
+from tests.pages import page_text
 
 DAY = datetime(2026, 3, 14, tzinfo=UTC)
 

@@ -304,6 +304,7 @@ INTEGRITY_CHECKS = [
     "notifications.integrity.notification_lines",
     "engagement.insights.integrity.rollups_match_log",
     "accounts.integrity.data_exports_expired",
+    "accounts.integrity.follow_counts",
 ]
 
 # --- Engagement -----------------------------------------------------------------------

@@ -32,6 +32,30 @@
   });
 })();
 
+// Like control: the swap replaces the button, so give focus back to the new one (a second
+// Enter works, Tab goes on from here) and announce the new state in the polite live region.
+(function () {
+  "use strict";
+
+  var focusedControlId = null;
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var control = event.target.closest && event.target.closest(".like-control");
+    if (control && control.contains(document.activeElement)) focusedControlId = control.id;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var control = event.target.closest && event.target.closest(".like-control");
+    if (!control || !control.id) return;
+    if (control.id === focusedControlId) {
+      var button = control.querySelector(".like-button");
+      if (button) button.focus();
+      focusedControlId = null;
+    }
+    var status = document.getElementById("live-status");
+    if (status) status.textContent = control.getAttribute("data-announce") || "";
+  });
+})();
+
 // Upload form: preview the chosen photo and show upload progress.
 (function () {
   "use strict";
@@ -78,5 +102,24 @@
     bar.hidden = false;
     bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
     bar.textContent = bar.value + "%";
+  });
+})();
+
+// Other controls htmx swaps (Follow): disabling the button during the request drops focus to
+// the page, so give it to the new element with the same id once the swap settles.
+(function () {
+  "use strict";
+
+  var focusedId = null;
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var active = document.activeElement;
+    if (active && active.id && event.target.contains(active)) focusedId = active.id;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!focusedId || document.activeElement !== document.body) return;
+    var element = document.getElementById(focusedId);
+    focusedId = null;
+    if (element) element.focus();
   });
 })();

@@ -16,9 +16,9 @@ def test_sign_up_confirm_log_in_and_follow(page, screenshot, transactional_db):
     page.get_by_role("link", name="Sign up").first.click()
     page.get_by_label("Email").fill("nina@example.com")
     page.get_by_label("Username").fill("nina")
-    page.get_by_label("Password:", exact=True).fill("a-long-enough-secret")
+    page.get_by_label("Password", exact=True).fill("a-long-enough-secret")
     page.get_by_label("Password (again)").fill("a-long-enough-secret")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
 
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
@@ -29,8 +29,8 @@ def test_sign_up_confirm_log_in_and_follow(page, screenshot, transactional_db):
     page.get_by_role("button", name="Log out").click()
     page.goto("/accounts/login/")
     page.get_by_label("Login").fill("nina")
-    page.get_by_label("Password:", exact=True).fill("a-long-enough-secret")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("Password", exact=True).fill("a-long-enough-secret")
+    page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
     # Follow Olivia from her profile: the button swaps in place (htmx), the count rises.
@@ -54,8 +54,8 @@ def test_follow_works_without_javascript(chromium, live_server, transactional_db
     page = context.new_page()
     page.goto("/accounts/login/")
     page.get_by_label("Login").fill("fabio")
-    page.get_by_label("Password:", exact=True).fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("Password", exact=True).fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
     page.goto(owner.get_absolute_url())
     page.get_by_role("button", name="Follow Olivia Owner").click()
     expect(page).to_have_url(re.compile(r"/@olivia/$"))

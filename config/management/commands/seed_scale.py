@@ -23,6 +23,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Follow, User
+from accounts.services import follow_counts_recount
 from config.scale import Progress, bulk_insert
 from engagement.insights.rebuild import follower_days_rebuild, photo_days_rebuild
 from engagement.models import EngagementEvent, Like
@@ -82,6 +83,7 @@ class Command(BaseCommand):
             photo_days_rebuild(repair=True)
             follower_days_rebuild(repair=True)
             notification_groups_rebuild()
+            follow_counts_recount()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {users:,} members ({len(liker_ids) - users:,} like-only), "
