@@ -142,16 +142,13 @@ def grouped_notifications(recipient: User, *, before: Cursor | None = None) -> K
     return KeysetPage(lines, page.next_cursor)
 
 
-def unread_ids_in(recipient: User, lines: list[NotificationLine]) -> list[int]:
-    """The unread notifications behind the lines shown, to mark them read."""
-    if not lines:
+def unread_ids_in_lines(recipient: User, line_ids: set[int]) -> list[int]:
+    """The recipient's unread notifications behind the given lines, to mark them read."""
+    if not line_ids:
         return []
     return list(
         Notification.objects.filter(
-            recipient=recipient,
-            group_id__in=[line.group_id for line in lines],
-            shown=True,
-            read_at__isnull=True,
+            recipient=recipient, group_id__in=line_ids, shown=True, read_at__isnull=True
         ).values_list("pk", flat=True)
     )
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from config.pagination import cursor_in
-from config.views import render_page_or_next
+from config.views import error_response, render_page_or_next
 from notifications import selectors, services
 from notifications.forms import PreferencesForm
 from photos import selectors as photo_selectors
@@ -18,13 +18,15 @@ from photos import selectors as photo_selectors
 @login_required
 @vary_on_headers("HX-Request")
 def notification_list(request: HttpRequest) -> HttpResponse:
-    """Grouped notifications, newest first; what is shown is marked read."""
+    """Grouped notifications, newest first. Reading the page changes nothing: the lines
+    shown are marked read by a POST once they are on screen (htmx), or with the form."""
     services.notifications_settle(recipient=request.user)
     page = selectors.grouped_notifications(request.user, before=cursor_in(request.GET))
-    services.notifications_mark_read(
-        recipient=request.user, ids=selectors.unread_ids_in(request.user, page.object_list)
-    )
-    return render_page_or_next(request, "notifications/list.html", "list_page", {"page": page})
+    context = {
+        "page": page,
+        "unread_lines": [line.group_id for line in page.object_list if line.unread],
+    }
+    return render_page_or_next(request, "notifications/list.html", "list_page", context)
 
 
 @login_required
@@ -42,8 +44,24 @@ def badge(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    services.notifications_mark_read(recipient=request.user)
-    messages.success(request, _("All notifications are marked read."))
+    """Mark read the lines the page showed (``lines``: ids, sent by htmx once they are on
+    screen), or everything (the form). htmx gets an empty answer and the bell updates."""
+    lines = request.POST.get("lines")
+    if lines is not None:
+        try:
+            line_ids = {int(line) for line in lines.split(",") if line}
+        except ValueError:
+            return error_response(request, 400, _("Those notifications can't be marked read."))
+        ids = selectors.unread_ids_in_lines(request.user, line_ids)
+        services.notifications_mark_read(recipient=request.user, ids=ids)
+    else:
+        services.notifications_mark_read(recipient=request.user)
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Trigger"] = "notifications-read"
+        return response
+    if lines is None:
+        messages.success(request, _("All notifications are marked read."))
     return redirect("notifications")
 
 

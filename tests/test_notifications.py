@@ -122,6 +122,16 @@ def texts(client) -> list[str]:
     return [entry["text"] for entry in entries(client.get(reverse("notifications")))]
 
 
+def read_what_is_shown(client):
+    """Open the list and do what htmx does once the lines are on screen: post their ids."""
+    page = page_text(client.get(reverse("notifications")))
+    lines = re.search(r'hx-vals=\'\{"lines": "([\d,]*)"\}\'', page)
+    assert lines, "the page offers no lines to mark read"
+    return client.post(
+        reverse("notifications_read"), {"lines": lines.group(1)}, HTTP_HX_REQUEST="true"
+    )
+
+
 # --- A like notifies the owner; an unlike takes it back ----------------------------------
 
 
@@ -632,19 +642,41 @@ def test_opening_the_list_shows_new_entries_as_unread_then_marks_them_read(
     assert badge_number(owner_client) == 1
 
     first_view = entries(owner_client.get(reverse("notifications")))
-
     assert [entry["unread"] for entry in first_view] == [True]
+    assert badge_number(owner_client) == 1, "a GET changes nothing"
+
+    marked = read_what_is_shown(owner_client)
+
+    assert marked.status_code == 204
+    assert marked["HX-Trigger"] == "notifications-read"
     assert badge_number(owner_client) == 0
     assert Notification.objects.get().read_at is not None
     second_view = entries(owner_client.get(reverse("notifications")))
     assert [entry["unread"] for entry in second_view] == [False]
+    assert "Mark all read" not in page_text(owner_client.get(reverse("notifications")))
+
+
+def test_lines_to_mark_read_must_be_ids_and_only_ones_own_are_marked(
+    act, owner_client, owner, fan, stranger, photo
+):
+    act.like(fan, photo)
+    act.follow(owner, stranger)  # a line of stranger's
+    theirs = NotificationGroup.objects.get(recipient=stranger)
+
+    refused = owner_client.post(reverse("notifications_read"), {"lines": "1,x"})
+    owner_client.post(reverse("notifications_read"), {"lines": str(theirs.pk)})
+
+    assert refused.status_code == 400
+    assert "can't be marked read" in page_text(refused)
+    assert Notification.objects.get(recipient=stranger).read_at is None
+    assert badge_number(owner_client) == 1
 
 
 def test_a_new_like_in_a_read_group_makes_it_unread_again(
     act, owner_client, owner, fan, stranger, photo
 ):
     act.like(fan, photo)
-    entries(owner_client.get(reverse("notifications")))
+    read_what_is_shown(owner_client)
     act.like(stranger, photo)
 
     assert badge_number(owner_client) == 1
@@ -694,7 +726,7 @@ def test_the_badge_is_never_cached_and_keeps_polling(owner_client, settings):
     settings.NOTIFICATION_POLL_SECONDS = 7
     response = owner_client.get(reverse("notification_badge"))
     assert "no-store" in response["Cache-Control"]
-    assert 'hx-trigger="every 7s"' in page_text(response)
+    assert 'hx-trigger="every 7s, notifications-read from:body"' in page_text(response)
 
 
 def test_every_page_loads_the_badge_for_signed_in_people(owner_client, owner, photo):
