@@ -32,27 +32,15 @@
   });
 })();
 
-// Like control: the swap replaces the button, so give focus back to the new one (a second
-// Enter works, Tab goes on from here) and announce the new state in the polite live region.
+// Like control: announce the new state in the polite live region once the swap settles
+// (focus goes back to the new heart through the block at the end: same id).
 (function () {
   "use strict";
 
-  var focusedControlId = null;
-
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var control = event.target.closest && event.target.closest(".like-control");
-    if (control && control.contains(document.activeElement)) focusedControlId = control.id;
-  });
   document.addEventListener("htmx:afterSettle", function (event) {
     var control = event.target.closest && event.target.closest(".like-control");
-    if (!control || !control.id) return;
-    if (control.id === focusedControlId) {
-      var button = control.querySelector(".like-button");
-      if (button) button.focus();
-      focusedControlId = null;
-    }
     var status = document.getElementById("live-status");
-    if (status) status.textContent = control.getAttribute("data-announce") || "";
+    if (control && status) status.textContent = control.getAttribute("data-announce") || "";
   });
 })();
 
@@ -105,8 +93,9 @@
   });
 })();
 
-// Other controls htmx swaps (Follow): disabling the button during the request drops focus to
-// the page, so give it to the new element with the same id once the swap settles.
+// Controls htmx swaps (like, follow): the swap replaces the focused button (and disabling it
+// during the request drops focus to the page), so give focus to the new element with the
+// same id once the swap settles: a second Enter works, Tab goes on from here.
 (function () {
   "use strict";
 
