@@ -11,12 +11,10 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import (
     Case,
-    Count,
     F,
     OuterRef,
     PositiveIntegerField,
     QuerySet,
-    Subquery,
     When,
 )
 from django.db.models.functions import Coalesce
@@ -29,6 +27,7 @@ from accounts.selectors import deletion_grace
 from accounts.signals import user_followed, user_unfollowed
 from accounts.tasks import data_export_build_task
 from config.personal_data import account_erasers, export_sections
+from config.queries import count_of
 
 
 def _delete_file_on_commit(storage, name: str) -> None:
@@ -126,14 +125,7 @@ def follow_counts_recount(*, user_ids: list[int] | None = None) -> int:
 
 def follow_count(side: str) -> Coalesce:
     """A subquery counting the Follow rows whose ``side`` is the outer user."""
-    rows = (
-        Follow.objects.filter(**{side: OuterRef("pk")})
-        .order_by()
-        .values(side)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows), 0)
+    return count_of(Follow.objects.filter(**{side: OuterRef("pk")}), per=side)
 
 
 # --- Download my data ------------------------------------------------------------------

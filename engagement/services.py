@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import (
     Case,
-    Count,
     F,
     OuterRef,
     PositiveIntegerField,
@@ -21,6 +20,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from accounts.models import User
+from config.queries import count_of
 from config.tasks import enqueue_with_change
 from engagement.models import EngagementEvent, Like, RateLimitHit, ReadLimitHit
 from engagement.policy import get_policy
@@ -250,14 +250,7 @@ def likes_void(*, user: User, photo: Photo | None = None) -> int:
 
 def counted_likes() -> Coalesce:
     """The true like_count of the outer photo: its Like rows by active people."""
-    rows = (
-        Like.objects.filter(photo=OuterRef("pk"), user__is_active=True)
-        .order_by()
-        .values("photo")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows), 0)
+    return count_of(Like.objects.filter(photo=OuterRef("pk"), user__is_active=True), per="photo")
 
 
 @transaction.atomic

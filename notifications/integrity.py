@@ -2,7 +2,6 @@
 list's lines count what they show."""
 
 from django.db.models import Exists, F, OuterRef
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config.integrity import Finding, Scope
@@ -37,7 +36,7 @@ def notification_lines(*, repair: bool, scope: Scope) -> list[Finding]:
     if not scope.everything:
         return []
     drifted = list(
-        NotificationGroup.objects.annotate(true_total=Coalesce(shown_in_line(), 0))
+        NotificationGroup.objects.annotate(true_total=shown_in_line())
         .exclude(total=F("true_total"))
         .values_list("pk", "total", "true_total")
     )

@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from accounts.models import Follow, LikeNotifications, User
+from config.queries import count_of
 from engagement.models import Like
 from engagement.policy import get_policy
 from engagement.shield import withdrawal_shown_at
@@ -261,16 +262,9 @@ def notifications_erase(*, user: User) -> int:
     return deleted
 
 
-def shown_in_line() -> Subquery:
-    """How many notifications the outer line (NotificationGroup) shows: a subquery."""
-    rows = (
-        Notification.objects.filter(group=OuterRef("pk"), shown=True)
-        .order_by()
-        .values("group")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Subquery(rows)
+def shown_in_line() -> Coalesce:
+    """How many notifications the outer line (NotificationGroup) shows."""
+    return count_of(Notification.objects.filter(group=OuterRef("pk"), shown=True), per="group")
 
 
 def notification_groups_recount(*, group_ids: set[int] | None = None) -> int:
@@ -280,11 +274,7 @@ def notification_groups_recount(*, group_ids: set[int] | None = None) -> int:
     groups = NotificationGroup.objects.all()
     if group_ids is not None:
         groups = groups.filter(pk__in=group_ids)
-    return (
-        groups.annotate(true_total=Coalesce(shown, 0))
-        .exclude(total=F("true_total"))
-        .update(total=Coalesce(shown, 0))
-    )
+    return groups.annotate(true_total=shown).exclude(total=F("true_total")).update(total=shown)
 
 
 @transaction.atomic

@@ -17,8 +17,6 @@ from django.contrib.auth.hashers import make_password
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from PIL import Image
 
@@ -27,6 +25,7 @@ from accounts.services import follow_counts_recount
 from config.scale import Progress, bulk_insert
 from engagement.insights.rebuild import follower_days_rebuild, photo_days_rebuild
 from engagement.models import EngagementEvent, Like
+from engagement.services import counted_likes
 from notifications.models import Notification
 from notifications.services import notification_groups_rebuild
 from photos.models import Photo
@@ -239,10 +238,7 @@ class Command(BaseCommand):
             ),
             progress=Progress("like notes", len(likes)),
         )
-        like_rows = Like.objects.filter(photo=OuterRef("pk")).order_by().values("photo")
-        Photo.objects.filter(pk__gte=photo_rows[0][0]).update(
-            like_count=Coalesce(Subquery(like_rows.annotate(n=Count("pk")).values("n")), 0)
-        )
+        Photo.objects.filter(pk__gte=photo_rows[0][0]).update(like_count=counted_likes())
 
     def skewed(self, items: list[int]) -> int:
         """Most picks land on the first items: a few popular people and photos."""
