@@ -149,14 +149,13 @@ def data_export(request: HttpRequest) -> HttpResponse:
             now=int(time.time()),
         )
         if exceeded:
-            response = error_response(
+            return error_response(
                 request,
                 429,
                 _("You've asked for %(limit)d downloads today. Please try again tomorrow.")
                 % {"limit": settings.DATA_EXPORTS_PER_DAY},
+                retry_after=retry_after,
             )
-            response["Retry-After"] = str(retry_after)
-            return response
         services.data_export_request(user=request.user)
         return redirect("data_export")
     services.data_exports_expire(exports=DataExport.objects.filter(owner=request.user))

@@ -69,9 +69,7 @@ def limit_image_uploads(view: Callable[..., HttpResponse]) -> Callable[..., Http
                     )
                     % {"limit": per_day},
                 }[exceeded]
-                response = error_response(request, 429, message)
-                response["Retry-After"] = str(retry_after)
-                return response
+                return error_response(request, 429, message, retry_after=retry_after)
         return view(request, *args, **kwargs)
 
     return limited

@@ -24,7 +24,10 @@ def error_response(
     message: str | None = None,
     *,
     with_request_context: bool = True,
+    retry_after: int | None = None,
 ) -> HttpResponse:
+    """The friendly error page (or its fragment for htmx); ``retry_after`` seconds go in
+    the Retry-After header of a 429."""
     title, default_message = ERRORS[status]
     template_name = "error.html"
     # Read the header itself: this also runs before django-htmx's middleware has.
@@ -34,6 +37,8 @@ def error_response(
     html = render_to_string(template_name, context, request if with_request_context else None)
     response = HttpResponse(html, status=status)
     patch_vary_headers(response, ["HX-Request"])
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
     return response
 
 

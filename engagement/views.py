@@ -67,9 +67,8 @@ def limit_reads(reading: str) -> Callable[[Callable[..., HttpResponse]], Callabl
                 path=request.path,
                 scope=exceeded,
             )
-            response = error_response(request, 429, str(READ_LIMIT_MESSAGES[reading]))
-            response["Retry-After"] = str(retry_after)
-            return response
+            message = str(READ_LIMIT_MESSAGES[reading])
+            return error_response(request, 429, message, retry_after=retry_after)
 
         return limited
 
@@ -178,13 +177,12 @@ def like(request: HttpRequest, photo_id: int) -> HttpResponse:
     liked = desired == "1"
     refused = services.like_submit(user=request.user, photo=photo, liked=liked)
     if refused:
-        response = error_response(
+        return error_response(
             request,
             429,
             _("You're liking and unliking very fast. Nothing changed; try again later."),
+            retry_after=refused.retry_after,
         )
-        response["Retry-After"] = str(refused.retry_after)
-        return response
     now = timezone.now()
     # The heart empties at once but, under the shield, the count waits: say so, and when.
     counted_line = _unlike_counted_line(now) if not liked and get_policy().unlike_shield else ""
