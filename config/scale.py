@@ -37,8 +37,7 @@ class Progress:
 
     def finish(self) -> None:
         if self._last_percent < 100:
-            self.done = self.total - 1
-            self.advance()
+            self.advance(self.total - self.done)
         if self.tty:
             self.stream.write("\n")
 
