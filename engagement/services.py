@@ -3,25 +3,15 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
-from django.db.models import (
-    Case,
-    F,
-    OuterRef,
-    PositiveIntegerField,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from accounts.models import User
 from config.queries import count_of
-from config.tasks import enqueue_with_change
+from config.tasks import stores_tasks_in_database
+from engagement import statements
 from engagement.models import EngagementEvent, Like, RateLimitHit, ReadLimitHit
 from engagement.policy import get_policy
 from engagement.ratelimit import (
@@ -29,7 +19,7 @@ from engagement.ratelimit import (
     first_hit_in_window,
     first_read_hit_in_window,
 )
-from engagement.shield import liked_before_withdrawal, window_start
+from engagement.shield import window_start
 from engagement.signals import photo_liked, photo_unliked
 from engagement.tasks import engagement_event_dispatch
 from photos.models import Photo
@@ -55,125 +45,48 @@ def like_submit(*, user: User, photo: Photo, liked: bool) -> LikeRefused | None:
     return None
 
 
-@transaction.atomic
 def like_set(*, user: User, photo: Photo, liked: bool) -> bool:
     """Make ``user`` like (or not like) ``photo``; returns whether anything changed.
 
     The request carries the desired state, so a double click or a retried request cannot
     flip it twice. A no-op writes nothing and sends nothing. The Like row (unique per
-    user and photo) is the truth; Photo.like_count moves with it in the same transaction
-    through an F() update, so concurrent requests can neither lose nor double a like.
+    user and photo) is the truth; Photo.like_count moves with it in the same transaction,
+    added to in the database, so concurrent requests can neither lose nor double a like.
     A real change is logged as an EngagementEvent, which is also the outbox of its side
-    effects (see event_dispatch). ``photo``'s counts are updated in memory too, so the
-    caller can show the new state without reading the photo again.
+    effects (see event_dispatch). ``photo``'s counts are set to what the change left
+    (everyone's likes included), so the caller can show them without reading again.
 
-    Four statements in all, the photo's row last so its lock is held the shortest.
+    Under the shield, a withdrawal stays displayed until its window ends
+    (engagement.shield), counted in the photo's shield_withdrawals for that window; a
+    like that takes one back within the window removes it from the pending ones instead.
+
+    The writes are engagement.statements.like_change: on PostgreSQL one statement, its
+    own transaction (no BEGIN or COMMIT round trips), holding the photo's row, the one
+    thing every like of a viral photo shares, only until it commits.
     """
     now = timezone.now()
-    changed = (
-        _like_insert(user=user, photo=photo, at=now)
-        if liked
-        else _like_delete(user=user, photo=photo)
+    window = window_start(now) if get_policy().unlike_shield else None
+    change = statements.like_change(
+        user_id=user.pk, photo_id=photo.pk, liked=liked, at=now, window=window
     )
-    if changed is None:
+    if change is None:
         return False
-    kind = EngagementEvent.Kind.LIKE if liked else EngagementEvent.Kind.UNLIKE
-    event = EngagementEvent.objects.create(actor=user, photo=photo, kind=kind, created=now)
-    enqueue_with_change(engagement_event_dispatch, event_id=event.pk)
-    _like_count_move(
-        photo=photo, user=user, liked=liked, at=now, event_id=event.pk, restored=changed
-    )
+    _event_dispatch_soon(change.event_id)
+    photo.like_count, photo.shield_withdrawals = change.like_count, change.shield_withdrawals
+    if change.in_window:
+        photo.shield_window = window
     return True
 
 
-def _like_insert(*, user: User, photo: Photo, at: datetime) -> bool | None:
-    """Insert the Like unless it exists, in one statement (None: it existed).
+def _event_dispatch_soon(event_id: int) -> None:
+    """Have the event's side effects run once it commits.
 
-    Returns whether the like takes back a withdrawal of this release window under the
-    shield (their latest engagement here this window was that withdrawal): then it keeps
-    the time it is still displayed with (the like withdrawn), so nothing visible moves.
-    (The ORM has no INSERT ... ON CONFLICT DO NOTHING RETURNING.)
+    With the database queue, the event row itself is the outbox: `make worker` drains
+    undispatched events, so nothing more is written here. Otherwise (the immediate
+    backend) its dispatch task runs after commit, in-process.
     """
-    created = Like._meta.get_field("created").get_db_prep_value(at, connection)
-    value_sql, value_params = "%s", [created]
-    if get_policy().unlike_shield:
-        latest = _latest_kind_this_window(user=user, photo=photo, at=at).query
-        latest_sql, latest_params = latest.sql_with_params()
-        earlier = liked_before_withdrawal(photo=photo, actor=user, at=at).query
-        earlier_sql, earlier_params = earlier.sql_with_params()
-        value_sql = f"COALESCE(CASE WHEN ({latest_sql}) = %s THEN ({earlier_sql}) END, %s)"
-        value_params = [*latest_params, EngagementEvent.Kind.UNLIKE, *earlier_params, created]
-    table, quote = Like._meta.db_table, connection.ops.quote_name
-    columns = ", ".join(quote(name) for name in ("user_id", "photo_id", "created"))
-    sql = (
-        f"INSERT INTO {quote(table)} ({columns}) VALUES (%s, %s, {value_sql}) "
-        f"ON CONFLICT DO NOTHING RETURNING CASE WHEN {quote('created')} < %s THEN 1 ELSE 0 END"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, photo.pk, *value_params, created])
-        row = cursor.fetchone()
-    return None if row is None else bool(row[0])
-
-
-def _like_delete(*, user: User, photo: Photo) -> bool | None:
-    """Delete the Like if there is one (None: there was none)."""
-    deleted, _counts = Like.objects.filter(user=user, photo=photo).delete()
-    return False if deleted else None
-
-
-def _latest_kind_this_window(
-    *, user: User, photo: Photo, at: datetime, before: int | None = None
-) -> QuerySet:
-    """The kind of ``user``'s latest event on ``photo`` in ``at``'s release window (a
-    one-row subquery), leaving out event ``before`` and later ones when given."""
-    events = EngagementEvent.objects.filter(actor=user, photo=photo, created__gte=window_start(at))
-    if before is not None:
-        events = events.filter(pk__lt=before)
-    return events.order_by("-created", "-id").values("kind")[:1]
-
-
-def _like_count_move(
-    *, photo: Photo, user: User, liked: bool, at: datetime, event_id: int, restored: bool
-) -> None:
-    """Move like_count by one, and keep the shield's pending withdrawals of this window.
-
-    A withdrawal stays displayed until its window ends (engagement.shield); a like that
-    takes one back within the window removes it from the pending ones instead.
-    """
-    window = window_start(at)
-    if liked:
-        # Their latest engagement this window was a withdrawal still displayed: this like
-        # takes it back. (Not after a moderator voided the like: that left at once.)
-        latest = _latest_kind_this_window(user=user, photo=photo, at=at, before=event_id)
-        took_back = Exact(Subquery(latest), EngagementEvent.Kind.UNLIKE)
-        updates = {
-            "like_count": F("like_count") + 1,
-            "shield_withdrawals": Case(
-                When(
-                    Q(shield_window=window, shield_withdrawals__gt=0) & took_back,
-                    then=F("shield_withdrawals") - 1,
-                ),
-                default=F("shield_withdrawals"),
-                output_field=PositiveIntegerField(),
-            ),
-        }
-    else:
-        updates = {
-            "like_count": F("like_count") - 1,
-            "shield_withdrawals": Case(
-                When(shield_window=window, then=F("shield_withdrawals") + 1), default=Value(1)
-            ),
-            "shield_window": Value(window),
-        }
-    Photo.objects.filter(pk=photo.pk).update(**updates)
-    # The same change in memory, for the response (other requests may have moved it too).
-    photo.like_count += 1 if liked else -1
-    if not liked:
-        same_window = photo.shield_window == window
-        photo.shield_withdrawals = photo.shield_withdrawals + 1 if same_window else 1
-        photo.shield_window = window
-    elif restored and photo.shield_window == window and photo.shield_withdrawals:
-        photo.shield_withdrawals -= 1
+    if not stores_tasks_in_database(engagement_event_dispatch):
+        transaction.on_commit(lambda: engagement_event_dispatch.enqueue(event_id=event_id))
 
 
 @transaction.atomic
@@ -204,12 +117,18 @@ def event_dispatch(*, event_id: int) -> bool:
     return True
 
 
+def events_undispatched(*, older_than: timedelta = timedelta(0), limit: int = 500) -> list[int]:
+    """Ids of events whose side effects have not run, oldest first, that happened at least
+    ``older_than`` ago (an index on undispatched events serves it)."""
+    cutoff = timezone.now() - older_than
+    pending = EngagementEvent.objects.filter(dispatched_at__isnull=True, created__lte=cutoff)
+    return list(pending.order_by("created").values_list("pk", flat=True)[:limit])
+
+
 def events_dispatch_stale(*, older_than: timedelta, limit: int = 500) -> int:
     """Dispatch events whose side effects have not run after ``older_than`` (their task
     was lost: the process died between commit and running it). Returns how many."""
-    cutoff = timezone.now() - older_than
-    stale = EngagementEvent.objects.filter(dispatched_at__isnull=True, created__lt=cutoff)
-    ids = list(stale.order_by("created").values_list("pk", flat=True)[:limit])
+    ids = events_undispatched(older_than=older_than, limit=limit)
     return sum(event_dispatch(event_id=event_id) for event_id in ids)
 
 
@@ -244,7 +163,7 @@ def likes_void(*, user: User, photo: Photo | None = None) -> int:
         for photo_id in voided
     )
     for event in events:
-        enqueue_with_change(engagement_event_dispatch, event_id=event.pk)
+        _event_dispatch_soon(event.pk)
     return len(voided)
 
 
@@ -257,6 +176,29 @@ def counted_likes() -> Coalesce:
 def like_counts_recount(*, photo_ids: list[int]) -> int:
     """Set like_count from the Like rows (check_integrity --repair and the admin action)."""
     return Photo.objects.filter(pk__in=photo_ids).update(like_count=counted_likes())
+
+
+def counted_withdrawals(window: datetime) -> Coalesce:
+    """The true shield_withdrawals of the outer photo in release window ``window``: the
+    people whose latest engagement with it this window is a withdrawal (one taken back by
+    a like, or followed by a moderator's void, is no longer pending)."""
+    later = EngagementEvent.objects.filter(
+        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), pk__gt=OuterRef("pk")),
+        photo=OuterRef("photo"),
+        actor=OuterRef("actor"),
+    )
+    latest_withdrawals = EngagementEvent.objects.filter(
+        photo=OuterRef("pk"), kind=EngagementEvent.Kind.UNLIKE, created__gte=window
+    ).exclude(Exists(later))
+    return count_of(latest_withdrawals, per="photo")
+
+
+@transaction.atomic
+def withdrawals_recount(*, photo_ids: list[int], window: datetime) -> int:
+    """Set the pending withdrawals of photos whose shield window is ``window`` from the
+    event log (check_integrity --repair)."""
+    photos = Photo.objects.filter(pk__in=photo_ids, shield_window=window)
+    return photos.update(shield_withdrawals=counted_withdrawals(window))
 
 
 @transaction.atomic

@@ -32,11 +32,18 @@ def may_see_hidden(viewer: User | AnonymousUser | None, photo: Photo) -> bool:
     return viewer.pk == photo.owner_id or viewer.has_perm("accounts.act_on_content")
 
 
-def photo_for_page(photo_id: int, viewer: User | AnonymousUser | None = None) -> Photo:
-    """The photo, or 404 if its owner is gone or it is hidden from ``viewer``."""
-    photo = get_object_or_404(
-        Photo.objects.select_related("owner"), pk=photo_id, owner__is_active=True
+def photo_for_page(
+    photo_id: int, viewer: User | AnonymousUser | None = None, *, with_owner: bool = True
+) -> Photo:
+    """The photo, or 404 if its owner is gone or it is hidden from ``viewer``.
+
+    ``with_owner=False`` reads only what a grid shows (GRID_FIELDS), for actions such as
+    a like, which answer with the photo's controls and nothing about its owner.
+    """
+    photos = (
+        Photo.objects.select_related("owner") if with_owner else Photo.objects.only(*GRID_FIELDS)
     )
+    photo = get_object_or_404(photos, pk=photo_id, owner__is_active=True)
     if photo.hidden_at is not None and not may_see_hidden(viewer, photo):
         raise Http404
     return photo

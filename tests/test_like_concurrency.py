@@ -6,18 +6,24 @@ really overlap; each uses its own connection (the psycopg pool in the scale-out 
 """
 
 import random
+from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from engagement.models import EngagementEvent, Like
-from engagement.services import like_set
+from engagement.services import counted_withdrawals, events_dispatch_stale, like_set
+from engagement.shield import displayed_like_count, window_start
 from photos.models import Photo
 from tests.factories import PhotoFactory, UserFactory
 from tests.postgres import POSTGRES_ONLY, run_together
 
 THREADS = 50
+VIRAL = 200  # people on one photo at once
 # One person's requests overlap more when each thread sends several in a row.
 REQUESTS_PER_THREAD = 4
 
@@ -166,3 +172,49 @@ def test_fifty_people_liking_through_the_view_at_once_are_all_counted(photo):
 
     assert {r.status_code for r in results} == {302}
     assert like_count(photo) == Like.objects.filter(photo=photo).count() == THREADS // 2
+
+
+def test_two_hundred_people_on_one_photo_keep_both_counts_exact(photo, settings):
+    """Each person likes, maybe withdraws, maybe takes it back, all at once; afterwards
+    the Like rows, like_count, the pending withdrawals and the events all agree. (The
+    side effects are left to the queue's workers, as in the scale-out profile.)"""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    rng = random.Random(12)
+    people = UserFactory.create_batch(VIRAL)
+    plans = {
+        person.pk: rng.choice([[True], [True, False], [True, False, True]]) for person in people
+    }
+
+    def engage(person):
+        def job() -> int:
+            return sum(
+                like_set(user=person, photo=photo, liked=liked) for liked in plans[person.pk]
+            )
+
+        return job
+
+    changes = run_together([engage(person) for person in people], rng=rng)
+
+    assert sum(changes) == sum(len(plan) for plan in plans.values())
+    liking = {pk for pk, plan in plans.items() if plan[-1]}
+    withdrawn = sum(1 for plan in plans.values() if not plan[-1])
+    photo.refresh_from_db()
+    assert set(Like.objects.filter(photo=photo).values_list("user_id", flat=True)) == liking
+    assert photo.like_count == len(liking)
+    assert photo.shield_withdrawals == withdrawn == pending_in_log(photo)
+    assert displayed_like_count(photo) == VIRAL  # nobody can date a withdrawal yet
+    assert EngagementEvent.objects.filter(photo=photo).count() == sum(changes)
+    assert events_dispatch_stale(older_than=timedelta(0), limit=10_000) == sum(changes)
+    assert "All good" in integrity_report(photo)  # notifications and rollups included
+
+
+def pending_in_log(photo) -> int:
+    window = window_start(timezone.now())
+    pending = Photo.objects.annotate(n=counted_withdrawals(window)).values_list("n", flat=True)
+    return pending.get(pk=photo.pk)
+
+
+def integrity_report(photo) -> str:
+    out = StringIO()
+    call_command("check_integrity", "--photos", f"{photo.pk}-{photo.pk}", stdout=out)
+    return out.getvalue()

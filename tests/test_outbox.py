@@ -1,8 +1,8 @@
 """A like's side effects survive the process dying right after commit, and run once.
 
-The EngagementEvent row is the outbox: it commits with the like, its dispatch task is
-stored in the same transaction (database queue) or run after commit (immediate), and
-whatever was lost is found and dispatched later, exactly once in effect.
+The EngagementEvent row is the outbox: it commits with the like; workers drain it
+(database queue) or its dispatch task runs after commit (immediate), and whatever was
+lost is found and dispatched later, exactly once in effect.
 """
 
 from datetime import timedelta
@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from config.management.commands import worker
 from engagement.models import EngagementEvent
 from engagement.services import event_dispatch, events_dispatch_stale, like_set
-from engagement.tasks import engagement_event_dispatch
 from notifications.models import Notification
 from tests.factories import PhotoFactory
 
@@ -99,15 +99,49 @@ def test_check_integrity_finds_lost_side_effects_and_repairs_them(fan, photo):
     assert "All good (0 repaired)" in run_check()
 
 
-def test_a_database_queue_stores_the_dispatch_with_the_like(settings, fan, photo):
+def test_with_a_database_queue_the_event_row_is_the_outbox_a_worker_drains(
+    settings, fan, photo, django_capture_on_commit_callbacks
+):
     settings.TASKS = DB_QUEUE
 
-    like_set(user=fan, photo=photo, liked=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        like_set(user=fan, photo=photo, liked=True)
 
-    (queued,) = DBTaskResult.objects.all()
-    event = EngagementEvent.objects.get(actor=fan, photo=photo)
-    assert queued.task_path == engagement_event_dispatch.module_path
-    assert queued.args_kwargs["kwargs"] == {"event_id": event.pk}
+    # Nothing but the event is written, and nothing runs in the request's process.
+    assert not DBTaskResult.objects.exists()
+    assert like_notifications(photo) == 0
+    assert worker.Command().dispatch_pending({}) == 1  # what `make worker` does
+    assert like_notifications(photo) == 1
+    assert EngagementEvent.objects.get(actor=fan, photo=photo).dispatched_at is not None
+
+
+def test_a_worker_retries_a_failing_dispatch_later_and_goes_on_with_the_others(
+    settings, fan, stranger, owner, photo, monkeypatch
+):
+    settings.TASKS = DB_QUEUE
+    other = PhotoFactory(owner=owner)
+    like_set(user=fan, photo=photo, liked=True)
+    like_set(user=stranger, photo=other, liked=True)
+    poisoned = EngagementEvent.objects.get(actor=fan).pk
+    real_dispatch = worker.event_dispatch
+
+    def failing_once(*, event_id: int) -> bool:
+        if event_id == poisoned and not failures:
+            failures.append(event_id)
+            raise RuntimeError("the database went away")
+        return real_dispatch(event_id=event_id)
+
+    failures: list[int] = []
+    monkeypatch.setattr(worker, "event_dispatch", failing_once)
+    command = worker.Command()
+    attempts: dict[int, tuple[int, float]] = {}
+
+    assert command.dispatch_pending(attempts) == 1  # the other event still ran
+    assert like_notifications(other) == 1 and like_notifications(photo) == 0
+    assert command.dispatch_pending(attempts) == 0  # waiting out its retry delay
+    attempts[poisoned] = (1, 0.0)  # the delay has passed
+    assert command.dispatch_pending(attempts) == 1
+    assert like_notifications(photo) == 1
 
 
 def test_a_like_that_rolls_back_leaves_neither_event_nor_task(settings, fan, photo):
@@ -127,8 +161,8 @@ def test_a_like_that_rolls_back_leaves_neither_event_nor_task(settings, fan, pho
 def test_a_like_or_unlike_request_costs_a_fixed_handful_of_statements(
     settings, fan_client, fan, photo, liked, htmx_headers
 ):
-    """Session, user, photo, then the change (like row, event, queued task, count) in
-    savepoints here (a transaction in production): the notification work is queued."""
+    """Session, user, photo, then the change (like row, event, count) in savepoints here
+    (a transaction in production): the notification work is left to the workers."""
     settings.TASKS = DB_QUEUE
     if liked == "0":
         like_set(user=fan, photo=photo, liked=True)
@@ -140,6 +174,6 @@ def test_a_like_or_unlike_request_costs_a_fixed_handful_of_statements(
 
     assert response.status_code == 200
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) <= 7, "\n".join(statements)
+    assert len(statements) <= 6, "\n".join(statements)
     pressed = "true" if liked == "1" else "false"
     assert f'aria-pressed="{pressed}"' in response.content.decode()

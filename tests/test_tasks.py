@@ -16,6 +16,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from config.tasks import enqueue_with_change, queue_lag, retried, tasks_requeue_stale
+from engagement.services import like_set
+from notifications.models import Notification
 from photos.models import Photo
 from tests.factories import PhotoFactory
 
@@ -167,11 +169,14 @@ def test_every_response_carries_a_request_id_and_is_logged(client, db, caplog):
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_a_separate_worker_process_runs_queued_tasks(settings, owner):
-    """The scale-out profile: a photo's large rendition is made by `manage.py worker`."""
+def test_a_separate_worker_process_runs_queued_tasks(settings, owner, fan):
+    """The scale-out profile: a photo's large rendition is made by `manage.py worker`,
+    which also drains the engagement outbox (the owner hears of a like from it)."""
     settings.TASKS = DB_QUEUE
     photo = PhotoFactory(owner=owner, size=(2600, 1800))
     assert not Photo.objects.get(pk=photo.pk).large  # queued, not run in-process
+    like_set(user=fan, photo=photo, liked=True)
+    assert not Notification.objects.filter(recipient=owner).exists()
 
     database = connection.settings_dict
     env = {
@@ -194,5 +199,7 @@ def test_a_separate_worker_process_runs_queued_tasks(settings, owner):
 
     assert result.returncode == 0, result.stderr
     assert Photo.objects.get(pk=photo.pk).large
-    assert [row.status for row in queued()] == [TaskResultStatus.SUCCESSFUL]
-    assert queued()[0].args_kwargs["kwargs"] == {"photo_id": photo.pk}
+    # The rendition, and the like's moderation check that its dispatch queued.
+    assert {row.status for row in queued()} == {TaskResultStatus.SUCCESSFUL}
+    assert {"photo_id": photo.pk} in [row.args_kwargs["kwargs"] for row in queued()]
+    assert Notification.objects.filter(recipient=owner, photo=photo, actor=fan).exists()

@@ -299,6 +299,7 @@ INTEGRITY_CHECKS = [
     "photos.integrity.photo_files_present",
     "photos.integrity.orphan_media",
     "engagement.integrity.like_counts",
+    "engagement.integrity.pending_withdrawals",
     "engagement.integrity.events_dispatched",
     "notifications.integrity.no_orphan_like_notifications",
     "notifications.integrity.notification_lines",

@@ -1,11 +1,16 @@
 """A task worker for the scale-out profile (TASKS_BACKEND=db): `make worker`.
 
-It runs django-tasks-db's worker loop and, before it starts and then every minute, puts
-back in the queue any task whose worker died mid-run (see config.tasks) and dispatches
-engagement events whose side effects never ran (see engagement.services.event_dispatch).
+It runs django-tasks-db's worker loop; beside it, a thread drains the engagement outbox
+(every like, unlike or void is an EngagementEvent row whose side effects run once, see
+engagement.services.event_dispatch) every ``--interval``, retrying a failing event after
+2, 4, 8... s; and before it starts and then every minute it puts back in the queue any
+task whose worker died mid-run (see config.tasks). Run as many workers as needed: each
+event is dispatched once whichever worker gets it.
 """
 
+import logging
 import threading
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,8 +18,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
-from config.tasks import stores_tasks_in_database, tasks_requeue_stale
-from engagement.services import events_dispatch_stale
+from config.tasks import retry_delay, stores_tasks_in_database, tasks_requeue_stale
+from engagement.services import event_dispatch, events_undispatched
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -29,24 +36,55 @@ class Command(BaseCommand):
             raise CommandError("The worker needs TASKS_BACKEND=db (tasks stored in the database).")
         stale_after = timedelta(seconds=settings.TASK_STALE_SECONDS)
         self.requeue(stale_after)
+        failures: dict[int, tuple[int, float]] = {}  # event id -> (attempts, retry at)
+        while self.dispatch_pending(failures):
+            pass
         stop = threading.Event()
         if not batch:
             threading.Thread(
                 target=self.keep_requeueing, args=(stop, stale_after), daemon=True
             ).start()
+            threading.Thread(
+                target=self.keep_dispatching, args=(stop, interval, failures), daemon=True
+            ).start()
         try:
             db_worker_args = ["--queue-name", "*", "--interval", str(interval), "--no-reload"]
             call_command("db_worker", *db_worker_args, *(["--batch"] if batch else []))
+            while batch and self.dispatch_pending(failures):  # what the tasks caused
+                pass
         finally:
             stop.set()
 
     def requeue(self, stale_after: timedelta) -> None:
         if count := tasks_requeue_stale(older_than=stale_after):
             self.stderr.write(f"Requeued {count} task(s) whose worker stopped mid-run.")
-        if count := events_dispatch_stale(older_than=stale_after):
-            self.stderr.write(f"Dispatched {count} engagement event(s) whose task was lost.")
 
     def keep_requeueing(self, stop: threading.Event, stale_after: timedelta) -> None:
         while not stop.wait(60):
             self.requeue(stale_after)
             close_old_connections()
+
+    def keep_dispatching(
+        self, stop: threading.Event, interval: float, failures: dict[int, tuple[int, float]]
+    ) -> None:
+        while not stop.wait(interval):
+            while self.dispatch_pending(failures) and not stop.is_set():
+                pass
+            close_old_connections()
+
+    def dispatch_pending(self, failures: dict[int, tuple[int, float]]) -> int:
+        """Dispatch a batch of undispatched events, oldest first; returns how many ran.
+        An event whose dispatch fails is left for 2, 4, 8... s."""
+        now, dispatched = time.monotonic(), 0
+        for event_id in events_undispatched():
+            attempts, retry_at = failures.get(event_id, (0, 0.0))
+            if retry_at > now:
+                continue
+            try:
+                dispatched += event_dispatch(event_id=event_id)
+                failures.pop(event_id, None)
+            except Exception:
+                delay = retry_delay(attempts + 1).total_seconds()
+                failures[event_id] = (attempts + 1, now + delay)
+                logger.exception("Dispatching event %d failed; retry in %d s", event_id, delay)
+        return dispatched
