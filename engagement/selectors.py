@@ -142,3 +142,15 @@ def interaction_history(photo: Photo) -> QuerySet[EngagementEvent]:
     return EngagementEvent.objects.filter(photo=photo, actor__is_active=True).select_related(
         "actor"
     )
+
+
+def outbox_lag() -> float:
+    """Seconds the oldest engagement event has waited for its side effects (0 when none
+    waits): how far behind the workers draining the outbox are (/healthz)."""
+    oldest = (
+        EngagementEvent.objects.filter(dispatched_at__isnull=True)
+        .order_by("created")
+        .values_list("created", flat=True)
+        .first()
+    )
+    return max(0.0, (timezone.now() - oldest).total_seconds()) if oldest else 0.0

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from config.tasks import enqueue_with_change, queue_lag, retried, tasks_requeue_stale
+from engagement.models import EngagementEvent
 from engagement.services import like_set
 from notifications.models import Notification
 from photos.models import Photo
@@ -151,6 +152,20 @@ def test_healthz_fails_when_the_queue_falls_behind(client, db, settings):
     assert response.status_code == 503
     assert response.json()["queue"] == "behind"
     assert 299 < queue_lag() < 310
+
+
+def test_healthz_fails_when_the_workers_fall_behind_on_engagement_events(
+    client, settings, owner, fan
+):
+    settings.TASKS = DB_QUEUE
+    like_set(user=fan, photo=PhotoFactory(owner=owner), liked=True)  # left to the workers
+    EngagementEvent.objects.update(created=timezone.now() - timedelta(minutes=2))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["queue"] == "behind"
+    assert 119 < response.json()["queue_lag_seconds"] < 130
 
 
 def test_every_response_carries_a_request_id_and_is_logged(client, db, caplog):

@@ -164,6 +164,8 @@ TASK_RETRY_SECONDS = env_int("TASK_RETRY_SECONDS", 2)
 TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 300)
 # /healthz reports the queue as behind when the oldest runnable task waited longer.
 HEALTH_MAX_QUEUE_LAG_SECONDS = env_int("HEALTH_MAX_QUEUE_LAG_SECONDS", 60)
+# What /healthz measures as the queue's lag, in seconds: each is a function.
+HEALTH_QUEUE_LAGS = ["config.tasks.queue_lag", "engagement.selectors.outbox_lag"]
 
 # --- Authentication (django-allauth) --------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -78,7 +78,8 @@ class Command(BaseCommand):
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE")  # plans for the derived data below need stats
-            # The insight rollups are derived data: computed from the rows just written.
+            # Counts and rollups are derived data: computed from the rows just written.
+            Photo.objects.filter(pk__gte=photo_rows[0][0]).update(like_count=counted_likes())
             photo_days_rebuild(repair=True)
             follower_days_rebuild(repair=True)
             notification_groups_rebuild()
@@ -238,7 +239,6 @@ class Command(BaseCommand):
             ),
             progress=Progress("like notes", len(likes)),
         )
-        Photo.objects.filter(pk__gte=photo_rows[0][0]).update(like_count=counted_likes())
 
     def skewed(self, items: list[int]) -> int:
         """Most picks land on the first items: a few popular people and photos."""
