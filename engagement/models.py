@@ -9,10 +9,12 @@ from photos.models import Photo
 class Like(models.Model):
     """The truth: one row per person who likes a photo right now."""
 
+    # Each is served by an index that leads with it (like_once, like_photo_recent): a
+    # like writes two indexes fewer without their own.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes", db_index=False
     )
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="likes")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="likes", db_index=False)
     created = models.DateTimeField(_("liked at"), default=timezone.now)
 
     class Meta:
