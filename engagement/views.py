@@ -170,7 +170,7 @@ def like_count_visibility(request: HttpRequest, photo_id: int) -> HttpResponse:
 @login_required
 def like(request: HttpRequest, photo_id: int) -> HttpResponse:
     """Set the like state the form asks for: ``liked=1`` likes, ``liked=0`` unlikes."""
-    photo = photo_selectors.photo_for_page(photo_id, request.user, with_owner=False)
+    photo = photo_selectors.photo_for_action(photo_id, request.user)
     desired = request.POST.get("liked")
     if desired not in ("0", "1"):
         return error_response(request, 400, _("Choose to like or to unlike."))
