@@ -36,7 +36,6 @@ from photos import services as photo_services
 from photos.models import Photo
 
 LIKERS_PER_PAGE = 50
-EXPLORE_PHOTOS = 12
 READ_LIMIT_MESSAGES = {
     ReadLimitHit.Reading.LIKERS: gettext_lazy(
         "You're opening lists of likes faster than anyone browses them, so we've paused "
@@ -94,24 +93,6 @@ def _shown(request: HttpRequest, photos: list[Photo]) -> None:
         session_key=request.session.session_key,
         at=timezone.now(),
     )
-
-
-@vary_on_headers("HX-Request")
-@limit_reads(ReadLimitHit.Reading.COUNTS)
-def home(request: HttpRequest) -> HttpResponse:
-    """Members: their feed and people to follow. First visitors: what makes the site
-    different (from the policy in force) and public photos to look at."""
-    if not request.user.is_authenticated:
-        explore = list(photo_selectors.explore_photos(limit=EXPLORE_PHOTOS))
-        _shown(request, explore)
-        return render(request, "home.html", {"policy": get_policy(), "explore": explore})
-    people = list(account_selectors.people_to_discover(request.user, limit=6))
-    context = {
-        "people": people,
-        "followed_ids": account_selectors.followed_ids(request.user, people),
-        "page": _photos_page(request, photo_selectors.home_feed(request.user)),
-    }
-    return render_page_or_next(request, "home.html", "feed_page", context)
 
 
 @vary_on_headers("HX-Request")

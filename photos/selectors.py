@@ -1,6 +1,5 @@
 """Reads for photo pages, grids and the home feed."""
 
-from datetime import timedelta
 from functools import cache
 
 from django.contrib.auth.models import AnonymousUser
@@ -8,7 +7,6 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from accounts.models import Follow, User
 from photos.models import Photo
@@ -81,25 +79,6 @@ def _shown_to(viewer: User | AnonymousUser | None) -> Q:
 def photos_by(owner: User, viewer: User | AnonymousUser | None = None) -> QuerySet[Photo]:
     """A person's photos for their grid, newest first."""
     return Photo.objects.filter(_shown_to(viewer), owner=owner).only(*GRID_FIELDS)
-
-
-# How far back the explore grid looks for popular photos.
-EXPLORE_WINDOW = timedelta(days=30)
-
-
-def explore_photos(*, limit: int) -> QuerySet[Photo]:
-    """Public photos for a first visit: the most liked of the last 30 days, newer first
-    among equals, by active members, none hidden. One query with the owners joined.
-
-    Deliberately one small selector: the ranked feed replaces its ordering later.
-    """
-    since = timezone.now() - EXPLORE_WINDOW
-    return (
-        Photo.objects.filter(created__gte=since, hidden_at__isnull=True, owner__is_active=True)
-        .select_related("owner")
-        .only(*GRID_FIELDS, "owner__username", "owner__display_name")
-        .order_by("-like_count", "-created", "-id")[:limit]
-    )
 
 
 def photo_count(owner: User) -> int:
