@@ -170,7 +170,8 @@ def pages(subjects: Subjects) -> list[tuple[str, User, str, float]]:
     """(row name, who looks, URL, p95 target in ms) for every page the bench measures."""
     hot = subjects.hot_photo
     return [
-        ("home feed", subjects.viewer, reverse("home"), 50),
+        ("home feed, ranked", subjects.viewer, reverse("home"), 50),
+        ("explore", subjects.viewer, reverse("explore"), 50),
         ("profile grid", subjects.viewer, subjects.owner.get_absolute_url(), 50),
         ("photo page, owner", subjects.owner, hot.get_absolute_url(), 50),
         ("photo page, viewer", subjects.viewer, hot.get_absolute_url(), 50),
