@@ -29,7 +29,7 @@ import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -88,6 +88,7 @@ class Stats:
     dropped: int = 0
     other: Counter = field(default_factory=Counter)
     elapsed: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # server CPU seconds in the phase
 
     def record(self, started: float, status: int | None) -> None:
         self.seconds.append(time.perf_counter() - started)
@@ -110,6 +111,7 @@ class Stats:
             "5xx": self.server_errors,
             "dropped": self.dropped,
             "other": dict(self.other),
+            "server_cpu_seconds": self.cpu,
         }
 
 
@@ -239,16 +241,16 @@ def prepare(plan: Plan, port: int) -> Subjects:
     ``load-<run>-…``: seed_scale writes them (and the photo's files)."""
     run = get_random_string(6, "abcdefghijklmnopqrstuvwxyz0123456789")
     prefix = f"load-{run}-"
-    call_command(
-        "seed_scale",
-        users=plan.clients + 1,
-        photos=1,
-        likes=0,
-        follows=0,
-        prefix=prefix,
-        stdout=io.StringIO(),
-        stderr=io.StringIO(),
-    )
+    with redirect_stderr(io.StringIO()):  # its progress bars
+        call_command(
+            "seed_scale",
+            users=plan.clients + 1,
+            photos=1,
+            likes=0,
+            follows=0,
+            prefix=prefix,
+            stdout=io.StringIO(),
+        )
     owner = User.objects.get(username=f"{prefix}0")
     photo = Photo.objects.get(owner=owner)
     clients = []
@@ -293,6 +295,18 @@ def server_environment(static_root: Path) -> dict[str, str]:
     }
 
 
+def process_stats() -> dict[int, list[str]]:
+    """Every process's /proc/<pid>/stat fields after its name: state, parent id, ...,
+    user and system CPU ticks at [11] and [12]."""
+    stats = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            stats[int(stat.parent.name)] = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+    return stats
+
+
 @dataclass
 class Servers:
     """gunicorn and one task worker, each in its own process group."""
@@ -304,15 +318,21 @@ class Servers:
 
     def web_workers(self) -> list[int]:
         """Process ids of the gunicorn workers (the master's children)."""
-        children = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.web.pid:
-                children.append(int(stat.parent.name))
-        return children
+        return [pid for pid, fields in process_stats().items() if int(fields[1]) == self.web.pid]
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by the live gunicorn workers and by the task worker."""
+        stats = process_stats()
+        workers = set(self.web_workers())
+
+        def used(pids) -> float:
+            ticks = sum(int(stats[pid][11]) + int(stats[pid][12]) for pid in pids if pid in stats)
+            return ticks / os.sysconf("SC_CLK_TCK")
+
+        return {"web": used(workers), "tasks": used([self.tasks.pid])}
+
+    def processes(self) -> list[int]:
+        return [self.web.pid, *self.web_workers(), self.tasks.pid]
 
     def stop(self) -> None:
         for process in (self.web, self.tasks):
@@ -511,6 +531,10 @@ class WaitSampler(threading.Thread):
         return {name: round(total / samples, 2) for name, total in self.waits.most_common(8)}
 
 
+def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: round(after[name] - before[name], 1) for name in before}
+
+
 def run_phases(plan: Plan, subjects: Subjects, servers: Servers) -> dict:
     urls = {
         "like": reverse("like", kwargs={"photo_id": subjects.photo.pk}),
@@ -523,9 +547,10 @@ def run_phases(plan: Plan, subjects: Subjects, servers: Servers) -> dict:
         bare = Stats("bare POST")
         deadline = time.monotonic() + plan.seconds
         budget = Budget(plan.max_requests)
-        started = time.monotonic()
+        started, cpu = time.monotonic(), servers.cpu_seconds()
         await asyncio.gather(*(bare_client(c, bare, deadline, budget) for c in subjects.clients))
         bare.elapsed = time.monotonic() - started
+        bare.cpu = spent(cpu, servers.cpu_seconds())
 
         phase = {"like": Stats("like/unlike"), "page": Stats("page GET")}
         fault = Fault(plan.fault, servers)
@@ -533,7 +558,7 @@ def run_phases(plan: Plan, subjects: Subjects, servers: Servers) -> dict:
         sampler.start()
         deadline = time.monotonic() + plan.seconds
         budget = Budget(plan.max_requests)
-        started = time.monotonic()
+        started, cpu = time.monotonic(), servers.cpu_seconds()
         striking = asyncio.create_task(fault.strike(plan.seconds / 2))
         await asyncio.gather(
             *(
@@ -542,6 +567,7 @@ def run_phases(plan: Plan, subjects: Subjects, servers: Servers) -> dict:
             )
         )
         phase["like"].elapsed = phase["page"].elapsed = time.monotonic() - started
+        phase["like"].cpu = spent(cpu, servers.cpu_seconds())
         await striking
         sampler.stopped.set()
         sampler.join()
@@ -645,6 +671,9 @@ def judged(plan: Plan, results: dict, problems: list[str]) -> dict:
     }
 
 
+KILLED_NOT_COUNTED = " (the killed worker's CPU is not counted)"
+
+
 def report(plan: Plan, subjects: Subjects, results: dict, problems: list[str], out) -> dict:
     verdict = judged(plan, results, problems)
     out.write(
@@ -669,6 +698,16 @@ def report(plan: Plan, subjects: Subjects, results: dict, problems: list[str], o
         f"requests sent again after an unknown outcome: {retried}; outbox drained in "
         f"{results['drain_seconds']} s; load generator CPU {results['generator_cpu_seconds']} s\n"
     )
+    bare_cpu, like_cpu = results["bare"].cpu, results["like"].cpu
+    like_requests = len(results["like"].seconds) + len(results["page"].seconds)
+    out.write(
+        f"server CPU: bare phase {bare_cpu['web']} s in gunicorn "
+        f"({1000 * bare_cpu['web'] / max(len(results['bare'].seconds), 1):.1f} ms a request); "
+        f"like phase {like_cpu['web']} s in gunicorn "
+        f"({1000 * like_cpu['web'] / max(like_requests, 1):.1f} ms a request), "
+        f"{like_cpu['tasks']} s in the task worker"
+        f"{KILLED_NOT_COUNTED if plan.fault == 'kill-worker' else ''}\n"
+    )
     out.write(f"database backends waiting on (mean per sample): {results['waits']}\n")
     for problem in problems[:50]:
         out.write(f"  INVARIANT BROKEN: {problem}\n")
@@ -682,6 +721,7 @@ def report(plan: Plan, subjects: Subjects, results: dict, problems: list[str], o
         "drain_seconds": results["drain_seconds"],
         "generator_cpu_seconds": results["generator_cpu_seconds"],
         "waits": results["waits"],
+        "processes": results["processes"],  # all ended by now
         "problems": problems,
     }
     out.write(json.dumps(line) + "\n")
@@ -698,6 +738,7 @@ def loadtest(plan: Plan, out) -> dict:
         servers_running(plan, port, Path(workdir)) as servers,
     ):
         results = run_phases(plan, subjects, servers)
+        results["processes"] = servers.processes()
         connections.close_all()  # a restarted database left them broken
         results["drain_seconds"] = wait_for_outbox(subjects.photo)
     problems = verify(subjects)
