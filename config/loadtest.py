@@ -29,7 +29,7 @@ import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stderr
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -37,6 +37,9 @@ from statistics import quantiles
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError, connection, connections
@@ -45,6 +48,7 @@ from django.utils.crypto import get_random_string
 
 from accounts.models import User
 from config.bench import BARE_URL
+from config.scale import tiny_webp
 from engagement.models import EngagementEvent, Like
 from notifications.models import Notification
 from photos.models import Photo
@@ -238,23 +242,25 @@ def session_for(user: User) -> str:
 
 def prepare(plan: Plan, port: int) -> Subjects:
     """A hot photo by a load owner and ``plan.clients`` people with sessions, all named
-    ``load-<run>-…``: seed_scale writes them (and the photo's files)."""
+    ``load-<run>-N``. Written directly (the load test may run beside a live outbox, which
+    seed_scale's rebuilds of derived data would count twice)."""
     run = get_random_string(6, "abcdefghijklmnopqrstuvwxyz0123456789")
-    prefix = f"load-{run}-"
-    with redirect_stderr(io.StringIO()):  # its progress bars
-        call_command(
-            "seed_scale",
-            users=plan.clients + 1,
-            photos=1,
-            likes=0,
-            follows=0,
-            prefix=prefix,
-            stdout=io.StringIO(),
-        )
-    owner = User.objects.get(username=f"{prefix}0")
-    photo = Photo.objects.get(owner=owner)
+    no_password = make_password(None)
+    people = User.objects.bulk_create(
+        User(username=f"load-{run}-{n}", email=f"load-{run}-{n}@load.invalid", password=no_password)
+        for n in range(plan.clients + 1)
+    )
+    owner = people[0]
+    files = {}
+    for field_name, folder in (("master", "masters"), ("display", "r"), ("thumbnail", "r")):
+        name = f"photos/{folder}/load-{run}-{field_name}.webp"
+        files[field_name] = default_storage.save(name, ContentFile(tiny_webp(len(files))))
+    photo = Photo.objects.create(
+        owner=owner, alt_text="The load test's photo", width=8, height=6,
+        display_width=8, display_height=6, **files,
+    )  # fmt: skip
     clients = []
-    for user in User.objects.filter(username__startswith=prefix).exclude(pk=owner.pk):
+    for user in people[1:]:
         csrf_token = get_random_string(32)  # the cookie's secret, sent back in the header
         cookies = (
             f"{settings.SESSION_COOKIE_NAME}={session_for(user)}; "
