@@ -19,6 +19,7 @@ import io
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,7 +29,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -54,7 +55,7 @@ from notifications.models import Notification
 from photos.models import Photo
 
 HOST = "127.0.0.1"
-FAULTS = ("none", "kill-worker", "restart-postgres", "stop-tasks")
+FAULTS = ("none", "kill-worker", "restart-postgres", "drop-connections", "stop-tasks")
 # Targets from issue #12, for 200 clients on one photo on a 2-core machine.
 TARGET_RATIO = 0.5
 TARGET_P95_MS = 1000
@@ -315,12 +316,28 @@ def process_stats() -> dict[int, list[str]]:
 
 @dataclass
 class Servers:
-    """gunicorn and one task worker, each in its own process group."""
+    """gunicorn and one task worker, each in its own process group. The task worker is
+    started again whenever it exits, as a process supervisor would (systemd's
+    Restart=always): `manage.py worker` exits when its database connection breaks."""
 
     port: int
     web: subprocess.Popen
-    tasks: subprocess.Popen
+    start_tasks: Callable[[], subprocess.Popen]
     logs: Path
+    tasks: subprocess.Popen = field(init=False)
+    tasks_started: list[int] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.tasks = self.start_tasks()
+        self.tasks_started.append(self.tasks.pid)
+        threading.Thread(target=self.supervise_tasks, daemon=True).start()
+
+    def supervise_tasks(self) -> None:
+        while not self.stopping.wait(0.5):
+            if self.tasks.poll() is not None:
+                self.tasks = self.start_tasks()
+                self.tasks_started.append(self.tasks.pid)
 
     def web_workers(self) -> list[int]:
         """Process ids of the gunicorn workers (the master's children)."""
@@ -338,9 +355,10 @@ class Servers:
         return {"web": used(workers), "tasks": used([self.tasks.pid])}
 
     def processes(self) -> list[int]:
-        return [self.web.pid, *self.web_workers(), self.tasks.pid]
+        return [self.web.pid, *self.web_workers(), *self.tasks_started]
 
     def stop(self) -> None:
+        self.stopping.set()
         for process in (self.web, self.tasks):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -373,11 +391,12 @@ def servers_running(plan: Plan, port: int, workdir: Path) -> Iterator[Servers]:
         web_command, cwd=base_dir, env=environment, stdout=opened[0], stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
-    tasks = subprocess.Popen(
-        tasks_command, cwd=base_dir, env=environment, stdout=opened[1],
-        stderr=subprocess.STDOUT, start_new_session=True,
+    servers = Servers(
+        port, web, lambda: subprocess.Popen(
+            tasks_command, cwd=base_dir, env=environment, stdout=opened[1],
+            stderr=subprocess.STDOUT, start_new_session=True,
+        ), workdir,
     )  # fmt: skip
-    servers = Servers(port, web, tasks, workdir)
     try:
         wait_healthy(servers)
         yield servers
@@ -493,11 +512,27 @@ class Fault:
             self.note = f"{' '.join(command)}: exit {process.returncode} after " + (
                 f"{time.monotonic() - started:.1f} s"
             )
+        elif self.kind == "drop-connections":
+            dropped = await asyncio.to_thread(self.drop_connections)
+            self.note = f"{dropped} database connections terminated"
         elif self.kind == "stop-tasks":
             os.killpg(self.servers.tasks.pid, signal.SIGSTOP)
             await asyncio.sleep(STOP_TASKS_SECONDS)
             os.killpg(self.servers.tasks.pid, signal.SIGCONT)
             self.note = f"task worker stopped for {STOP_TASKS_SECONDS:.0f} s"
+
+    @staticmethod
+    def drop_connections() -> int:
+        """Terminate this database's other connections (a restart, for this one only)."""
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                return cursor.fetchone()[0]
+        finally:
+            connection.close()
 
 
 class WaitSampler(threading.Thread):
@@ -702,7 +737,8 @@ def report(plan: Plan, subjects: Subjects, results: dict, problems: list[str], o
     retried = sum(client.retried for client in subjects.clients)
     out.write(
         f"requests sent again after an unknown outcome: {retried}; outbox drained in "
-        f"{results['drain_seconds']} s; load generator CPU {results['generator_cpu_seconds']} s\n"
+        f"{results['drain_seconds']} s; task worker restarted {results['tasks_restarts']} "
+        f"time(s); load generator CPU {results['generator_cpu_seconds']} s\n"
     )
     bare_cpu, like_cpu = results["bare"].cpu, results["like"].cpu
     like_requests = len(results["like"].seconds) + len(results["page"].seconds)
@@ -725,6 +761,7 @@ def report(plan: Plan, subjects: Subjects, results: dict, problems: list[str], o
         "fault_note": results["fault"],
         "retried": retried,
         "drain_seconds": results["drain_seconds"],
+        "tasks_restarts": results["tasks_restarts"],
         "generator_cpu_seconds": results["generator_cpu_seconds"],
         "waits": results["waits"],
         "processes": results["processes"],  # all ended by now
@@ -739,13 +776,17 @@ def loadtest(plan: Plan, out) -> dict:
     refuse_unsupported(plan)
     port = free_port()
     subjects = prepare(plan, port)
-    with (
-        tempfile.TemporaryDirectory(prefix="likewise-load-") as workdir,
-        servers_running(plan, port, Path(workdir)) as servers,
-    ):
+    workdir = Path(tempfile.mkdtemp(prefix="likewise-load-"))
+    with servers_running(plan, port, workdir) as servers:
         results = run_phases(plan, subjects, servers)
-        results["processes"] = servers.processes()
         connections.close_all()  # a restarted database left them broken
         results["drain_seconds"] = wait_for_outbox(subjects.photo)
+        results["processes"] = servers.processes()
+        results["tasks_restarts"] = len(servers.tasks_started) - 1
     problems = verify(subjects)
+    shutil.rmtree(workdir / "static")
+    if problems:
+        problems.append(f"the server's and the task worker's logs are in {workdir}")
+    else:
+        shutil.rmtree(workdir)
     return report(plan, subjects, results, problems, out)

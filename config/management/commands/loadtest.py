@@ -13,7 +13,8 @@ class Command(BaseCommand):
         "notification. Needs PostgreSQL (DATABASE_URL); REDIS_URL recommended. Writes its "
         "own users and photo (load-<run>-N) into that database. --fault restart-postgres "
         "restarts the local cluster (pg_ctlcluster --skip-systemctl-redirect <version> main "
-        "restart): every database on the machine is down for a few seconds."
+        "restart): every database on the machine is down for a few seconds; drop-connections "
+        "terminates this database's connections only."
     )
 
     def add_arguments(self, parser) -> None:
