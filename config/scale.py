@@ -6,11 +6,13 @@ denormalised value (like counts, notifications, events) itself so that the resul
 consistent as real use would leave it, and `check_integrity` passes afterwards.
 """
 
+import io
 import sys
 from collections.abc import Iterable
 from typing import TextIO
 
 from django.db import connection, models
+from PIL import Image
 
 BATCH = 5_000
 
@@ -87,3 +89,12 @@ def bulk_insert(
     if progress:
         progress.finish()
     return count
+
+
+def tiny_webp(seed: int) -> bytes:
+    """An 8x6 WebP of one colour (from ``seed``): a photo's files, cheaply."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), (seed % 256, seed * 7 % 256, seed * 13 % 256)).save(
+        buffer, "WEBP", quality=50
+    )
+    return buffer.getvalue()

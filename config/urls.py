@@ -51,3 +51,9 @@ handler404 = "config.views.page_not_found"
 # allauth answers its rate limits through this too.
 handler429 = "config.views.too_many_requests"
 handler500 = "config.views.server_error"
+
+if settings.BENCH_BARE_VIEW:
+    # After the handlers: config.bench reads them from this module.
+    from config.bench import BARE_URL, bare_view
+
+    urlpatterns.insert(0, path(BARE_URL.lstrip("/"), bare_view))

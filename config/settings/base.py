@@ -167,6 +167,9 @@ TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 300)
 HEALTH_MAX_QUEUE_LAG_SECONDS = env_int("HEALTH_MAX_QUEUE_LAG_SECONDS", 60)
 # What /healthz measures as the queue's lag, in seconds: each is a function.
 HEALTH_QUEUE_LAGS = ["config.tasks.queue_lag", "engagement.selectors.outbox_lag"]
+# `manage.py loadtest` serves config.bench.bare_view at /bench/bare/ as the like path's
+# yardstick; off everywhere else.
+BENCH_BARE_VIEW = env_bool("BENCH_BARE_VIEW", False)
 
 # --- Authentication (django-allauth) --------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -18,11 +18,10 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
-from PIL import Image
 
 from accounts.models import Follow, User
 from accounts.services import follow_counts_recount
-from config.scale import Progress, bulk_insert
+from config.scale import Progress, bulk_insert, tiny_webp
 from engagement.insights.rebuild import follower_days_rebuild, photo_days_rebuild
 from engagement.models import EngagementEvent, Like
 from engagement.services import counted_likes
@@ -35,14 +34,6 @@ HISTORY = timedelta(days=90)
 # Share of extra like/unlike pairs (withdrawn likes) relative to the likes that remain.
 WITHDRAWN_SHARE = 0.05
 BENCH_VIEWER_FOLLOWS = 100
-
-
-def tiny_webp(seed: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 6), (seed % 256, seed * 7 % 256, seed * 13 % 256)).save(
-        buffer, "WEBP", quality=50
-    )
-    return buffer.getvalue()
 
 
 class Command(BaseCommand):

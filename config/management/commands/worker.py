@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 
 from config.tasks import retry_delay, stores_tasks_in_database, tasks_requeue_stale
 from engagement.services import event_dispatch, events_undispatched
@@ -61,15 +61,21 @@ class Command(BaseCommand):
 
     def keep_requeueing(self, stop: threading.Event, stale_after: timedelta) -> None:
         while not stop.wait(60):
-            self.requeue(stale_after)
+            try:
+                self.requeue(stale_after)
+            except DatabaseError:
+                logger.exception("Requeueing stale tasks failed; trying again in a minute")
             close_old_connections()
 
     def keep_dispatching(
         self, stop: threading.Event, interval: float, failures: dict[int, tuple[int, float]]
     ) -> None:
         while not stop.wait(interval):
-            while self.dispatch_pending(failures) and not stop.is_set():
-                pass
+            try:
+                while self.dispatch_pending(failures) and not stop.is_set():
+                    pass
+            except DatabaseError:  # e.g. the database restarted: read the outbox again
+                logger.exception("Reading the event outbox failed; trying again")
             close_old_connections()
 
     def dispatch_pending(self, failures: dict[int, tuple[int, float]]) -> int:

@@ -1,0 +1,61 @@
+"""`manage.py loadtest` at CI size: a real gunicorn and task worker on the test database,
+a web worker killed mid-run, and every consistency check it makes."""
+
+import io
+import json
+import os
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from accounts.models import User
+from tests.postgres import POSTGRES_ONLY
+
+
+def postgres_only(test):
+    for mark in reversed(POSTGRES_ONLY):
+        test = mark(test)
+    return test
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@postgres_only
+def test_a_killed_web_worker_loses_nothing_and_every_invariant_holds():
+    out = io.StringIO()
+    call_command(
+        "loadtest",
+        clients=8,
+        seconds=3,
+        max_requests=300,
+        fault="kill-worker",
+        json=True,
+        stdout=out,
+    )
+
+    result = json.loads(out.getvalue())
+    assert result["problems"] == []
+    assert result["targets"]["invariants"]
+    assert result["fault_note"].startswith("SIGKILL to gunicorn worker")
+    # Both phases ran, within their request budget, and the like phase really liked.
+    assert 0 < result["bare"]["requests"] <= 300
+    assert 0 < result["like"]["requests"] + result["page"]["requests"] <= 300 + result["retried"]
+    assert result["ratio"] > 0
+    # The server, its workers and the task worker are gone.
+    assert result["processes"] and not any(alive(pid) for pid in result["processes"])
+    # It made its own people, one session each, and one owner.
+    assert User.objects.filter(username__startswith=f"load-{result['run']}-").count() == 9
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the SQLite run's answer")
+def test_on_sqlite_it_refuses_to_run_and_says_what_it_needs():
+    with pytest.raises(CommandError, match="needs PostgreSQL"):
+        call_command("loadtest", clients=1, seconds=1)
