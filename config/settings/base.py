@@ -165,8 +165,6 @@ TASK_RETRY_SECONDS = env_int("TASK_RETRY_SECONDS", 2)
 TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 300)
 # /healthz reports the queue as behind when the oldest runnable task waited longer.
 HEALTH_MAX_QUEUE_LAG_SECONDS = env_int("HEALTH_MAX_QUEUE_LAG_SECONDS", 60)
-# `manage.py worker` runs this much below normal CPU priority (0: the same as requests).
-WORKER_NICE = env_int("WORKER_NICE", 10)
 # What /healthz measures as the queue's lag, in seconds: each is a function.
 HEALTH_QUEUE_LAGS = ["config.tasks.queue_lag", "engagement.selectors.outbox_lag"]
 # `manage.py loadtest` serves config.bench.bare_view at /bench/bare/ as the like path's

@@ -9,7 +9,6 @@ event is dispatched once whichever worker gets it.
 """
 
 import logging
-import os
 import threading
 import time
 from datetime import timedelta
@@ -31,19 +30,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
         parser.add_argument("--batch", action="store_true", help="exit when the queue is empty")
-        parser.add_argument(
-            "--nice",
-            type=int,
-            default=settings.WORKER_NICE,
-            help="lower this process's CPU priority by this much (default WORKER_NICE, 10)",
-        )
 
-    def handle(self, *args, interval: float, batch: bool, nice: int, **options) -> None:
+    def handle(self, *args, interval: float, batch: bool, **options) -> None:
         if not stores_tasks_in_database():
             raise CommandError("The worker needs TASKS_BACKEND=db (tasks stored in the database).")
-        # Requests first: on a machine shared with app servers, a burst of likes is served
-        # at full speed and the outbox catches up after it (its lag is on /healthz).
-        os.nice(nice)
         stale_after = timedelta(seconds=settings.TASK_STALE_SECONDS)
         self.requeue(stale_after)
         failures: dict[int, tuple[int, float]] = {}  # event id -> (attempts, retry at)
