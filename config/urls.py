@@ -7,13 +7,13 @@ from django.views.static import serve
 
 from accounts import views as accounts_views
 from config import health
-from engagement import views as engagement_views
+from engagement.ranking import views as ranking_views
 
 # Admin logins go through allauth's own login: two-factor codes and its rate limits apply.
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
-    path("", engagement_views.home, name="home"),
+    path("", ranking_views.home, name="home"),
     path("admin/", admin.site.urls),
     # Before allauth's own: the same page, with a message if the mail server is down.
     path("accounts/password/reset/", accounts_views.password_reset),
@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("engagement.urls")),
     path("", include("engagement.insights.urls")),
     path("", include("engagement.moderation.urls")),
+    path("", include("engagement.ranking.urls")),
     path("", include("notifications.urls")),
 ]
 

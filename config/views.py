@@ -1,5 +1,8 @@
 """Friendly error pages. HTMX requests get just the message fragment, shown as a toast."""
 
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -15,6 +18,7 @@ ERRORS = {
     413: (_("Too large"), _("What you sent is larger than we accept.")),
     429: (_("Slow down"), _("You're doing that too often. Wait a moment and try again.")),
     500: (_("Something went wrong on our side"), _("We've been told. Please try again soon.")),
+    503: (_("Back in a moment"), _("We couldn't reach our database. Please try again soon.")),
 }
 
 
@@ -27,7 +31,7 @@ def error_response(
     retry_after: int | None = None,
 ) -> HttpResponse:
     """The friendly error page (or its fragment for htmx); ``retry_after`` seconds go in
-    the Retry-After header of a 429."""
+    the Retry-After header of a 429 or 503."""
     title, default_message = ERRORS[status]
     template_name = "error.html"
     # Read the header itself: this also runs before django-htmx's middleware has.
@@ -69,8 +73,19 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return error_response(request, 404)
 
 
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    """500, or 503 with Retry-After when the database failed under the request (it
+    restarted, the network dropped): nothing was wrong with the request, and a client or
+    a load balancer may try it again shortly. (Django calls this while handling the
+    exception, so it is at hand.)"""
     # No request context: whatever failed may fail again while rendering it.
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return error_response(
+            request, 503, with_request_context=False, retry_after=DATABASE_RETRY_AFTER_SECONDS
+        )
     return error_response(request, 500, with_request_context=False)
 
 

@@ -36,15 +36,24 @@ class EngagementEvent(models.Model):
         UNLIKE = "unlike", _("unlike")
         VOID = "void", _("like voided by a moderator")
 
-    # Indexed by the composite indexes below (each leads with it), not on its own.
+    # Indexed by the composite indexes below (each leads with it), not on its own. No
+    # database constraint either: an event is written only with the Like row it logs
+    # (engagement.statements), whose own constraints already checked both, and deleting
+    # a person or a photo deletes their events (CASCADE, done by Django). A constraint
+    # here would check them again on every like and share-lock the viral photo's row.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="engagement_events",
         db_index=False,
+        db_constraint=False,
     )
     photo = models.ForeignKey(
-        Photo, on_delete=models.CASCADE, related_name="engagement_events", db_index=False
+        Photo,
+        on_delete=models.CASCADE,
+        related_name="engagement_events",
+        db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     created = models.DateTimeField(default=timezone.now)

@@ -1,4 +1,4 @@
-"""Like/unlike rate limits in the cache (Redis in the scale-out profile).
+"""Like/unlike rate limits over rolling periods (config.ratelimit), in the cache.
 
 Likes and unlikes both count, so churning (like, unlike, like...) cannot escape the cap.
 A person a moderator restricted (``User.likes_restricted_until``) gets the lower
@@ -35,7 +35,7 @@ def consume_like_attempt(user: User) -> tuple[str | None, int]:
     Returns the scope whose limit is now exceeded (None if within limits) and the seconds
     until that window resets.
     """
-    return consume_attempt(f"like-rate:{user.pk}", _limits(user), now=int(time.time()))
+    return consume_attempt(f"like-rate:{user.pk}", _limits(user), now=time.time())
 
 
 def first_hit_in_window(user_id: int, scope: str) -> bool:
@@ -81,7 +81,7 @@ def consume_read(*, reading: str, user: User, address: str) -> tuple[str | None,
     counters = [(f"read:{reading}:address:{address}", True)]
     if user.is_authenticated:
         counters.append((f"read:{reading}:user:{user.pk}", False))
-    now = int(time.time())
+    now = time.time()
     refused: tuple[str | None, int] = (None, 0)
     for key, per_address in counters:
         per_minute, per_day = _read_limits(reading, per_address=per_address)

@@ -42,6 +42,10 @@ def like_state(viewer: User, photo: Photo, *, liked: bool, at: datetime) -> Like
     )
 
 
+def is_liked(viewer: User, photo: Photo) -> bool:
+    return Like.objects.filter(user=viewer, photo=photo).exists()
+
+
 def with_like_states(viewer: User, photos: Iterable[Photo]) -> list[Photo]:
     """Attach ``photo.like_state`` for ``viewer`` to each photo, in one query."""
     photos = list(photos)

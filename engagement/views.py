@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import selectors as account_selectors
+from accounts.models import User
 from config.pagination import KeysetPage, cursor_in, keyset_page
 from config.views import error_response, render_page_or_next, safe_next_url
 from engagement import selectors, services
@@ -34,7 +36,6 @@ from photos import services as photo_services
 from photos.models import Photo
 
 LIKERS_PER_PAGE = 50
-EXPLORE_PHOTOS = 12
 READ_LIMIT_MESSAGES = {
     ReadLimitHit.Reading.LIKERS: gettext_lazy(
         "You're opening lists of likes faster than anyone browses them, so we've paused "
@@ -96,24 +97,6 @@ def _shown(request: HttpRequest, photos: list[Photo]) -> None:
 
 @vary_on_headers("HX-Request")
 @limit_reads(ReadLimitHit.Reading.COUNTS)
-def home(request: HttpRequest) -> HttpResponse:
-    """Members: their feed and people to follow. First visitors: what makes the site
-    different (from the policy in force) and public photos to look at."""
-    if not request.user.is_authenticated:
-        explore = list(photo_selectors.explore_photos(limit=EXPLORE_PHOTOS))
-        _shown(request, explore)
-        return render(request, "home.html", {"policy": get_policy(), "explore": explore})
-    people = list(account_selectors.people_to_discover(request.user, limit=6))
-    context = {
-        "people": people,
-        "followed_ids": account_selectors.followed_ids(request.user, people),
-        "page": _photos_page(request, photo_selectors.home_feed(request.user)),
-    }
-    return render_page_or_next(request, "home.html", "feed_page", context)
-
-
-@vary_on_headers("HX-Request")
-@limit_reads(ReadLimitHit.Reading.COUNTS)
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     person = account_selectors.user_with_counts(username)
     context = {
@@ -170,12 +153,17 @@ def like_count_visibility(request: HttpRequest, photo_id: int) -> HttpResponse:
 @login_required
 def like(request: HttpRequest, photo_id: int) -> HttpResponse:
     """Set the like state the form asks for: ``liked=1`` likes, ``liked=0`` unlikes."""
-    photo = photo_selectors.photo_for_page(photo_id, request.user, with_owner=False)
+    photo = photo_selectors.photo_for_action(photo_id, request.user)
     desired = request.POST.get("liked")
     if desired not in ("0", "1"):
         return error_response(request, 400, _("Choose to like or to unlike."))
     liked = desired == "1"
-    refused = services.like_submit(user=request.user, photo=photo, liked=liked)
+    try:
+        refused = services.like_submit(user=request.user, photo=photo, liked=liked)
+    except (OperationalError, InterfaceError):
+        if not _holds_after_losing_the_database(request.user, photo, liked=liked):
+            raise
+        refused = None
     if refused:
         return error_response(
             request,
@@ -198,6 +186,24 @@ def like(request: HttpRequest, photo_id: int) -> HttpResponse:
         "counted_line": counted_line,
     }
     return render(request, "photos/detail.html#like_control", context)
+
+
+def _holds_after_losing_the_database(user: User, photo: Photo, *, liked: bool) -> bool:
+    """Whether the state a like or unlike asked for holds, after the database connection
+    failed under it (a restart, a network cut): the change may have committed before the
+    answer was lost. The request states the desired state, so the truth answers it; then
+    the person is told it worked rather than that it failed (their retry would change
+    nothing), and its side effects are safe in the outbox. Without a database to ask,
+    the failure stands (answered 503, see config.views.server_error)."""
+    if connection.errors_occurred and not connection.is_usable():
+        connection.close()  # the next query opens a fresh one
+    try:
+        holds = selectors.is_liked(user, photo) == liked
+    except (OperationalError, InterfaceError):
+        return False
+    if holds:
+        photo.refresh_from_db(fields=["like_count", "shield_window", "shield_withdrawals"])
+    return holds
 
 
 def _unlike_counted_line(at: datetime) -> str:

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import PASSWORD, UserFactory
@@ -15,6 +16,7 @@ from tests.pages import LOGIN, assert_redirects_to_login, heading, page_text
     ("name", "title"),
     [
         ("home", "Share photos. Like honestly."),
+        ("explore", "Explore"),
         ("account_login", "Log in"),
         ("account_signup", "Sign up"),
     ],
@@ -31,6 +33,19 @@ def test_home_opens_for_members_on_their_feed(owner_client):
 
     assert response.status_code == 200
     assert heading(response) == "Your feed"
+
+
+def test_explore_opens_for_members(owner_client):
+    response = owner_client.get(reverse("explore"))
+
+    assert response.status_code == 200
+    assert heading(response) == "Explore"
+
+
+def test_choosing_the_feed_order_needs_a_login_and_a_post(owner_client):
+    assert_redirects_to_login(Client().post(reverse("feed_order"), {"order": "ranked"}))
+    assert owner_client.get(reverse("feed_order")).status_code == 405
+    assert owner_client.post(reverse("feed_order"), {"order": "ranked"}).status_code == 302
 
 
 @pytest.mark.parametrize("name", ["account_login", "account_signup"])

@@ -1,7 +1,8 @@
 """Like/unlike rate limits: likes and unlikes both count, so churning cannot escape them.
 
-Over a limit, a request gets a friendly 429 with Retry-After and changes nothing; the first
-time a person goes over a limit in each window is kept for moderators.
+The limits hold over any rolling minute and day, not per calendar window. Over a limit, a
+request gets a friendly 429 with an exact Retry-After and changes nothing; the first time
+a person goes over a limit in each window is kept for moderators.
 """
 
 from types import SimpleNamespace
@@ -82,7 +83,7 @@ def test_churning_past_the_minute_limit_is_refused_and_changes_nothing(fan_clien
     response = toggle(fan_client, photo, liked=False)
 
     assert response.status_code == 429
-    assert response["Retry-After"] == "50"
+    assert response["Retry-After"] == "60"  # when the first of the five leaves the minute
     page = page_text(response)
     assert FRIENDLY in page
     assert "<html" in page  # a whole page for a plain form post
@@ -96,7 +97,7 @@ def test_htmx_gets_only_the_error_fragment(fan_client, photo, htmx_headers):
     response = toggle(fan_client, photo, liked=False, headers=htmx_headers)
 
     assert response.status_code == 429
-    assert response["Retry-After"] == "50"
+    assert response["Retry-After"] == "60"
     fragment = page_text(response)
     assert "<html" not in fragment
     assert 'class="error-message"' in fragment
@@ -147,13 +148,15 @@ def test_another_person_is_not_limited(fan_client, photo, stranger):
     assert Like.objects.filter(user=stranger, photo=photo).exists()
 
 
-def test_after_the_minute_the_person_can_like_again(fan_client, fan, photo, rate_clock):
+def test_a_minute_after_the_first_attempt_the_person_can_like_again(
+    fan_client, fan, photo, rate_clock
+):
     churn(fan_client, photo, 6)
     assert toggle(fan_client, photo, liked=False).status_code == 429
 
-    rate_clock.now = START + 49  # still the same minute
+    rate_clock.now = START + 59.9  # the five still fall within the last minute
     assert toggle(fan_client, photo, liked=False).status_code == 429
-    rate_clock.now = START + 50  # the next minute
+    rate_clock.now = START + 60
 
     response = toggle(fan_client, photo, liked=False)
 
@@ -161,11 +164,33 @@ def test_after_the_minute_the_person_can_like_again(fan_client, fan, photo, rate
     assert not Like.objects.filter(user=fan, photo=photo).exists()
 
 
-def test_retry_after_counts_down_to_the_next_minute(fan_client, photo, rate_clock):
+def test_retry_after_counts_down_to_when_the_oldest_attempt_leaves(fan_client, photo, rate_clock):
     churn(fan_client, photo, 5)
     rate_clock.now = START + 45
 
+    assert toggle(fan_client, photo, liked=True)["Retry-After"] == "15"
+
+
+def test_a_calendar_minutes_edge_does_not_double_the_limit(fan_client, photo, rate_clock):
+    """Five at the end of one minute and five at the start of the next are ten in two
+    seconds: fixed windows let them all through, a rolling minute refuses the second five."""
+    rate_clock.now = START + 49  # one second before a calendar minute ends
+    assert churn(fan_client, photo, 5) == [302] * 5
+    rate_clock.now = START + 51  # one second into the next
+
+    assert churn(fan_client, photo, 5) == [429] * 5
+
+
+def test_attempts_spread_over_the_minute_free_up_one_at_a_time(fan_client, photo, rate_clock):
+    for second in range(5):
+        rate_clock.now = START + 10 * second
+        assert toggle(fan_client, photo, liked=True).status_code == 302
+    rate_clock.now = START + 55
     assert toggle(fan_client, photo, liked=True)["Retry-After"] == "5"
+
+    rate_clock.now = START + 60  # the first left; the second leaves at +70
+    assert toggle(fan_client, photo, liked=True).status_code == 302
+    assert toggle(fan_client, photo, liked=True)["Retry-After"] == "10"
 
 
 def test_a_bad_request_is_answered_before_the_limit(fan_client, photo):
@@ -242,7 +267,7 @@ def test_daily_cap_refuses_and_changes_nothing(daily_cap, fan_client, fan, photo
     response = toggle(fan_client, photo, liked=True)
 
     assert response.status_code == 429
-    assert response["Retry-After"] == str(86_400 - 28_800 - 10 - 300)
+    assert response["Retry-After"] == str(86_400 - 60 * 5)  # the first attempt leaves
     assert FRIENDLY in page_text(response)
     assert snapshot(photo) == before
     assert before["likes"] == []

@@ -334,9 +334,10 @@ def test_a_like_from_the_profile_grid_returns_to_the_grid(fan_client, fan, owner
 
 # --- Query counts -----------------------------------------------------------------------------
 
-# session, viewer, people to discover, which of them the viewer follows, photo count, the
-# page of photos (owners joined), which of them the viewer likes
-HOME_MAX_QUERIES = 7
+# session, viewer, feed order, people to discover, which of them the viewer follows; the
+# ranking (follows, candidates, their rollups, affinities); the page of photos (owners
+# joined), how many of each author's photos the viewer liked, which the viewer likes
+HOME_MAX_QUERIES = 12
 # session, viewer, person with counts, follow state, photo count, the page of photos, which
 # of them the viewer likes
 PROFILE_MAX_QUERIES = 7

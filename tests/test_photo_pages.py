@@ -9,6 +9,7 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from engagement.ranking.services import feed_order_set
 from photos.models import Photo
 from tests.factories import FollowFactory, PhotoFactory
 from tests.pages import admin_rows, assert_redirects_to_login, heading, page_text
@@ -425,12 +426,12 @@ def test_profile_grid_query_count_does_not_grow_with_photos(
 
     for _ in range(2):
         PhotoFactory(owner=owner, size=(4, 4))
-    with django_assert_max_num_queries(8) as few:
+    with django_assert_max_num_queries(9) as few:
         assert len(grid_photo_ids(client.get(url).content.decode())) == 2
 
     for _ in range(18):
         PhotoFactory(owner=owner, size=(4, 4))
-    with django_assert_max_num_queries(8) as many:
+    with django_assert_max_num_queries(9) as many:
         assert len(grid_photo_ids(client.get(url).content.decode())) == 20
 
     assert len(many) == len(few)
@@ -455,9 +456,10 @@ def test_home_feed_shows_followed_and_own_photos_but_not_strangers(
     assert strangers.display.url not in page
 
 
-def test_home_feed_is_newest_first_and_hides_deactivated_people(
+def test_the_chronological_home_feed_is_newest_first_and_hides_deactivated_people(
     fan_client, fan, owner, stranger, media
 ):
+    feed_order_set(user=fan, chronological=True)
     FollowFactory(follower=fan, followed=owner)
     FollowFactory(follower=fan, followed=stranger)
     now = timezone.now()
@@ -486,9 +488,10 @@ def test_anonymous_home_has_no_feed(client, owner, media):
     assert photo.display.url not in page
 
 
-def test_home_feed_next_page_for_htmx_is_just_the_cards(
+def test_chronological_home_feed_next_page_for_htmx_is_just_the_cards(
     fan_client, fan, media, settings, htmx_headers
 ):
+    feed_order_set(user=fan, chronological=True)
     settings.PHOTOS_PER_PAGE = 2
     photos = list(reversed(backdated_photos(fan, 5)))
     first = fan_client.get(reverse("home")).content.decode()
@@ -500,21 +503,22 @@ def test_home_feed_next_page_for_htmx_is_just_the_cards(
     assert f'hx-get="{next_link(page)}"' in page
 
 
-def test_home_feed_query_count_does_not_grow_with_photos(
+def test_chronological_home_feed_query_count_does_not_grow_with_photos(
     fan_client, fan, owner, stranger, media, django_assert_max_num_queries
 ):
+    feed_order_set(user=fan, chronological=True)
     FollowFactory(follower=fan, followed=owner)
     FollowFactory(follower=fan, followed=stranger)
     url = reverse("home")
 
     for person in (owner, stranger):
         PhotoFactory(owner=person, size=(4, 4))
-    with django_assert_max_num_queries(8) as few:
+    with django_assert_max_num_queries(9) as few:
         assert len(feed_photo_ids(fan_client.get(url).content.decode())) == 2
 
     for index in range(18):
         PhotoFactory(owner=(owner, stranger, fan)[index % 3], size=(4, 4))
-    with django_assert_max_num_queries(8) as many:
+    with django_assert_max_num_queries(9) as many:
         assert len(feed_photo_ids(fan_client.get(url).content.decode())) == 20
 
     assert len(many) == len(few)

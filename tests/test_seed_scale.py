@@ -68,7 +68,8 @@ def test_bench_prints_a_verdict_for_every_row_as_one_json_line(seeded):
     assert report["scale"]["likes"] == 400
     assert {row["status"] for row in rows.values()} <= {"PASS", "FAIL"}
     assert rows["like: statements"]["unit"] == "statements"
-    assert rows["home feed: p95"]["target"] == 50
+    assert rows["home feed, ranked: p95"]["target"] == 50
+    assert rows["explore: p95"]["target"] == 50
     assert rows["photo insights, owner: p95"]["target"] == 100
     assert rows["account insights, owner: statements"]["target"] == 12
     assert rows["upload 24-MP JPEG: peak memory"]["unit"] == "MB"

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "engagement",
     "engagement.insights",
     "engagement.moderation",
+    "engagement.ranking",
     "notifications",
     "config",
     "django_tasks_db",
@@ -349,6 +350,7 @@ DATA_EXPORT_SECTIONS = [
     "engagement.personal_data.export_likes",
     "notifications.personal_data.export_notifications",
     "engagement.insights.personal_data.export_insights",
+    "engagement.ranking.personal_data.export_ranking",
 ]
 # How long a finished archive can be downloaded; an archive still building after this
 # many minutes is taken as failed (its worker died) and can be asked for again.
@@ -364,6 +366,7 @@ ACCOUNT_DELETION_GRACE_DAYS = env_int("ACCOUNT_DELETION_GRACE_DAYS", 14)
 ACCOUNT_ERASERS = [
     "engagement.insights.personal_data.erase",
     "engagement.moderation.personal_data.erase",
+    "engagement.ranking.personal_data.erase",
     "photos.personal_data.erase",
     "engagement.personal_data.erase",
     "accounts.personal_data.erase",

@@ -72,7 +72,11 @@ class PhotoDay(models.Model):
         verbose_name = _("photo day")
         verbose_name_plural = _("photo days")
         constraints = [models.UniqueConstraint(fields=["photo", "day"], name="photo_day_once")]
-        indexes = [models.Index(fields=["owner", "day"], name="photo_day_owner_day")]
+        indexes = [
+            models.Index(fields=["owner", "day"], name="photo_day_owner_day"),
+            # The week's engagement across the site, for explore (engagement.ranking).
+            models.Index(fields=["day"], name="photo_day_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.photo_id} on {self.day}"

@@ -81,6 +81,7 @@ def main_pages(photo) -> dict[str | None, dict[str, str]]:
     return {
         None: {
             "home-anonymous": reverse("home"),
+            "explore-anonymous": reverse("explore"),
             "profile-anonymous": profile,
             "photo-anonymous": photo_page,
             "likers-anonymous": likers,
@@ -90,6 +91,7 @@ def main_pages(photo) -> dict[str | None, dict[str, str]]:
         },
         "olivia": {
             "home": reverse("home"),
+            "explore": reverse("explore"),
             "profile": profile,
             "photo-owner": photo_page,
             "likers": likers,

@@ -1,0 +1,282 @@
+"""Reads for the ranked home feed and explore, with their fixed query counts.
+
+The home feed is ranked once into a snapshot (the ordered ids with the parts of each
+score) kept in the cache for SNAPSHOT_SECONDS; its pages are slices of it, so likes that
+change while someone scrolls never repeat or skip a photo, and every "Why am I seeing
+this?" is built from the numbers that ranked it. Building a snapshot costs four queries
+(follows, candidates, their rollups, affinities), a page two more (photos, the viewer's
+likes), whatever the page size.
+"""
+
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+
+from django.core.cache import cache
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+
+from accounts.models import Follow, User
+from engagement.insights.models import PhotoDay
+from engagement.models import Like
+from engagement.ranking.models import Affinity, FeedPreference
+from engagement.ranking.scoring import (
+    EXPLORE_WINDOW,
+    FEED_WINDOW,
+    Parts,
+    decayed,
+    velocity,
+)
+from engagement.shield import displayed_like_count, pending_withdrawals
+from photos import selectors as photo_selectors
+from photos.models import Photo
+
+FEED_CANDIDATES = 300  # the newest photos of the last FEED_WINDOW that are ranked
+SNAPSHOT_SECONDS = 30 * 60
+EXPLORE_CANDIDATES = 200
+EXPLORE_CACHE_SECONDS = 60
+
+
+def is_chronological(user: User) -> bool:
+    return FeedPreference.objects.filter(user=user, chronological=True).exists()
+
+
+@dataclass(frozen=True)
+class Ranked:
+    photo_id: int
+    parts: Parts
+
+
+def _rollups(photo_ids: list[int], since: date | None = None) -> dict[int, dict]:
+    """Each photo's reach and likes gained, withdrawn and voided (since ``since``)."""
+    days = PhotoDay.objects.filter(photo_id__in=photo_ids)
+    if since is not None:
+        days = days.filter(day__gte=since)
+    rows = days.values("photo_id").annotate(
+        reach=Sum("views"),
+        gained=Sum("likes_gained"),
+        withdrawn=Sum("likes_withdrawn"),
+        voided=Sum("likes_voided"),
+    )
+    return {row["photo_id"]: row for row in rows}
+
+
+def _released(withdrawn: int, photo: Photo, at: datetime) -> int:
+    """Withdrawals the shield has let show: not the ones still pending in its window."""
+    return max(withdrawn - pending_withdrawals(photo, at), 0)
+
+
+def feed_rank(viewer: User, at: datetime) -> list[Ranked]:
+    """The viewer's home feed, best first (engagement.ranking.scoring)."""
+    followed = set(Follow.objects.filter(follower=viewer).values_list("followed_id", flat=True))
+    candidates = list(
+        photo_selectors.home_feed(viewer)
+        .filter(created__gte=at - FEED_WINDOW)
+        .order_by("-created", "-id")
+        .only("id", "owner_id", "created", "like_count", "shield_window", "shield_withdrawals")[
+            :FEED_CANDIDATES
+        ]
+    )
+    rollups = _rollups([photo.pk for photo in candidates])
+    learnt = {
+        row.author_id: decayed(row.score, row.updated, at)
+        for row in Affinity.objects.filter(
+            viewer=viewer, author_id__in={photo.owner_id for photo in candidates}
+        )
+    }
+    ranked = []
+    for photo in candidates:
+        rollup = rollups.get(photo.pk, {})
+        parts = Parts(
+            age_hours=(at - photo.created).total_seconds() / 3600,
+            followed=photo.owner_id in followed,
+            own=photo.owner_id == viewer.pk,
+            learnt=learnt.get(photo.owner_id, 0.0),
+            likes=displayed_like_count(photo, at),
+            reach=rollup.get("reach") or 0,
+            withdrawals=_released(rollup.get("withdrawn") or 0, photo, at),
+        )
+        ranked.append(Ranked(photo.pk, parts))
+    ranked.sort(key=lambda item: (-item.parts.score, -item.photo_id))
+    return ranked
+
+
+def snapshot_save(viewer: User, ranked: list[Ranked]) -> str:
+    token = secrets.token_urlsafe(8)
+    rows = [(item.photo_id, asdict(item.parts)) for item in ranked]
+    cache.set(_snapshot_key(viewer, token), rows, timeout=SNAPSHOT_SECONDS)
+    return token
+
+
+def snapshot_load(viewer: User, token: str) -> list[Ranked] | None:
+    rows = cache.get(_snapshot_key(viewer, token))
+    if rows is None:
+        return None
+    return [Ranked(photo_id, Parts(**parts)) for photo_id, parts in rows]
+
+
+def _snapshot_key(viewer: User, token: str) -> str:
+    return f"feed-snapshot:{viewer.pk}:{token}"
+
+
+def feed_photos(viewer: User, page: list[Ranked]) -> list[Photo]:
+    """The photos of a page of the snapshot, in its order, each with ``why``: the lines
+    of "Why am I seeing this?". Photos gone since (deleted, hidden) are left out."""
+    ids = [item.photo_id for item in page]
+    photos = {photo.pk: photo for photo in photo_selectors.home_feed(viewer).filter(pk__in=ids)}
+    authors = {photo.owner_id for photo in photos.values()}
+    liked_this_month = dict(
+        Like.objects.filter(
+            user=viewer, photo__owner__in=authors, created__gte=timezone.now() - FEED_WINDOW
+        )
+        .values("photo__owner")
+        .annotate(n=Count("id"))
+        .values_list("photo__owner", "n")
+    )
+    shown = []
+    for item in page:
+        photo = photos.get(item.photo_id)
+        if photo is None:
+            continue
+        photo.why = feed_reasons(item.parts, photo.owner, liked_this_month.get(photo.owner_id, 0))
+        shown.append(photo)
+    return shown
+
+
+def feed_reasons(parts: Parts, author: User, liked_this_month: int) -> list[str]:
+    """ "Why am I seeing this?" in plain words, from the parts of the score."""
+    name = author.name
+    lines = []
+    if parts.own:
+        lines.append(gettext("This is your photo."))
+    elif parts.followed:
+        lines.append(gettext("You follow %(name)s.") % {"name": name})
+    if parts.learnt > 0.05 and liked_this_month:
+        lines.append(
+            ngettext(
+                "You liked %(count)d of %(name)s's photos this month, so theirs rank higher.",
+                "You liked %(count)d of %(name)s's photos this month, so theirs rank higher.",
+                liked_this_month,
+            )
+            % {"count": liked_this_month, "name": name}
+        )
+    elif parts.learnt > 0.05:
+        lines.append(
+            gettext("You've liked %(name)s's photos, so theirs rank higher.") % {"name": name}
+        )
+    elif parts.learnt < -0.05:
+        lines.append(
+            gettext("You unliked some of %(name)s's photos, so theirs rank lower.") % {"name": name}
+        )
+    if parts.reach:
+        lines.append(
+            ngettext(
+                "%(likes)d like from %(reach)d people who saw it.",
+                "%(likes)d likes from %(reach)d people who saw it.",
+                parts.likes,
+            )
+            % {"likes": parts.likes, "reach": parts.reach}
+        )
+    if parts.withdrawals:
+        lines.append(gettext("Some people withdrew their likes, which lowers it."))
+    if parts.age_hours < 24:
+        lines.append(gettext("Posted today: newer photos come first."))
+    else:
+        lines.append(
+            ngettext(
+                "Posted %(days)d day ago: older photos sink.",
+                "Posted %(days)d days ago: older photos sink.",
+                int(parts.age_hours // 24),
+            )
+            % {"days": int(parts.age_hours // 24)}
+        )
+    return lines
+
+
+# --- Explore -------------------------------------------------------------------------------
+
+
+def _popular_this_week(at: datetime) -> list[tuple[int, int, int, int]]:
+    """(photo id, gained, voided, withdrawn) of the week's most engaging photos, site-wide,
+    kept for a minute: one aggregate over the rollups serves every visitor meanwhile."""
+    key = f"explore-popular:{at:%Y%m%d%H%M}"
+    popular = cache.get(key)
+    if popular is None:
+        since = (at - EXPLORE_WINDOW).date()
+        rows = (
+            PhotoDay.objects.filter(day__gte=since)
+            .values("photo_id")
+            .annotate(
+                gained=Sum("likes_gained"),
+                voided=Sum("likes_voided"),
+                withdrawn=Sum("likes_withdrawn"),
+            )
+            .annotate(velocity=F("gained") - F("voided") - 2 * F("withdrawn"))
+            .order_by("-velocity", "-photo_id")
+            .values_list("photo_id", "gained", "voided", "withdrawn")[:EXPLORE_CANDIDATES]
+        )
+        popular = list(rows)
+        cache.set(key, popular, timeout=EXPLORE_CACHE_SECONDS)
+    return popular
+
+
+def explore(viewer: User | None, *, limit: int, at: datetime | None = None) -> list[Photo]:
+    """Public photos of the last 30 days by people the viewer does not follow (and not
+    theirs), by engagement velocity this week (engagement.ranking.scoring), then the
+    newest; hidden photos and suspended accounts left out. Each photo has ``why``."""
+    at = at or timezone.now()
+    popular = _popular_this_week(at)
+    excluded = Q()
+    if viewer is not None and viewer.is_authenticated:
+        followed = Follow.objects.filter(follower=viewer).values("followed_id")
+        excluded = Q(owner__in=followed) | Q(owner=viewer)
+    public = (
+        Photo.objects.filter(
+            created__gte=at - FEED_WINDOW, hidden_at__isnull=True, owner__is_active=True
+        )
+        .exclude(excluded)
+        .select_related("owner")
+        .only(*photo_selectors.GRID_FIELDS, "owner__username", "owner__display_name")
+    )
+    found = {photo.pk: photo for photo in public.filter(pk__in=[row[0] for row in popular])}
+    scored = []
+    for photo_id, gained, voided, withdrawn in popular:
+        photo = found.get(photo_id)
+        if photo is None:
+            continue
+        released = _released(withdrawn, photo, at)
+        photo.velocity = velocity(gained=gained, voided=voided, released_withdrawals=released)
+        if photo.velocity > 0:
+            scored.append(photo)
+    scored.sort(key=lambda photo: (-photo.velocity, -photo.created.timestamp(), -photo.pk))
+    photos = scored[:limit]
+    if len(photos) < limit:  # a quiet week: the newest fill the grid
+        newest = public.exclude(pk__in=[photo.pk for photo in photos]).order_by("-created", "-id")
+        for photo in newest[: limit - len(photos)]:
+            photo.velocity = 0
+            photos.append(photo)
+    member = viewer is not None and viewer.is_authenticated
+    for photo in photos:
+        photo.why = explore_reasons(photo, member=member)
+    return photos
+
+
+def explore_reasons(photo: Photo, *, member: bool) -> list[str]:
+    lines = []
+    if photo.velocity > 0:
+        lines.append(
+            ngettext(
+                "Popular this week: a score of %(count)d (new likes, less twice the "
+                "withdrawn ones).",
+                "Popular this week: a score of %(count)d (new likes, less twice the "
+                "withdrawn ones).",
+                photo.velocity,
+            )
+            % {"count": photo.velocity}
+        )
+    else:
+        lines.append(gettext("One of the newest photos on Likewise."))
+    if member:
+        lines.append(gettext("You don't follow %(name)s yet.") % {"name": photo.owner.name})
+    return lines

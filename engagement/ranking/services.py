@@ -1,0 +1,40 @@
+"""Writes of the ranking app: affinities learnt from engagement, and the feed order."""
+
+from datetime import datetime
+
+from django.db import transaction
+
+from accounts.models import User
+from engagement.ranking.models import Affinity, FeedPreference
+from engagement.ranking.scoring import affinity_after
+
+
+@transaction.atomic
+def affinity_learn(*, viewer_id: int, author_id: int, delta: float, at: datetime) -> None:
+    """Add ``delta`` to what ``viewer`` is known to think of ``author`` at ``at``.
+
+    Runs inside the event's dispatch (exactly once per like or unlike, see
+    engagement.services.event_dispatch); the row is locked, so two events of the same
+    pair cannot lose each other's change.
+    """
+    Affinity.objects.bulk_create(
+        [Affinity(viewer_id=viewer_id, author_id=author_id, score=0.0, updated=at)],
+        ignore_conflicts=True,
+    )
+    row = Affinity.objects.select_for_update().get(viewer_id=viewer_id, author_id=author_id)
+    row.score = affinity_after(row.score, row.updated, delta, at)
+    row.updated = max(row.updated, at)
+    row.save(update_fields=["score", "updated"])
+
+
+@transaction.atomic
+def feed_order_set(*, user: User, chronological: bool) -> None:
+    FeedPreference.objects.update_or_create(user=user, defaults={"chronological": chronological})
+
+
+@transaction.atomic
+def ranking_erase(*, user: User) -> None:
+    """Forget what was learnt about the person and by them (their account is deleted)."""
+    Affinity.objects.filter(viewer=user).delete()
+    Affinity.objects.filter(author=user).delete()
+    FeedPreference.objects.filter(user=user).delete()
