@@ -18,9 +18,7 @@ from engagement.insights import services
 from engagement.insights.models import FollowerDay, PhotoDay, PhotoView
 from engagement.insights.reach import reach_flush_waiting
 from engagement.insights.rebuild import follower_days_rebuild, photo_days_rebuild
-from engagement.models import EngagementEvent, Like
-from engagement.services import like_set
-from engagement.signals import photo_unliked
+from engagement.services import like_set, likes_void
 from tests.factories import FollowFactory, PhotoFactory
 
 TODAY = datetime.now(UTC).date()
@@ -132,11 +130,7 @@ def test_rollups_follow_likes_withdrawals_and_voids(
         like_set(user=fan, photo=photo, liked=True)
         like_set(user=stranger, photo=photo, liked=True)
         like_set(user=fan, photo=photo, liked=False)
-    # A moderator's void, as the moderation service records it.
-    Like.objects.filter(user=stranger, photo=photo).delete()
-    at = datetime.now(UTC)
-    EngagementEvent.objects.create(actor=stranger, photo=photo, kind="void", created=at)
-    photo_unliked.send(sender=Like, user=stranger, photo=photo, at=at, voided=True)
+        likes_void(user=stranger, photo=photo)  # a moderator's void
 
     row = PhotoDay.objects.get(photo=photo)
     assert (row.likes_gained, row.likes_withdrawn, row.likes_voided) == (2, 1, 1)

@@ -1,7 +1,8 @@
 """Recomputing the rollups from the truth: ``EngagementEvent``, the view log and follows.
 
 Used by ``manage.py rebuild_insights`` and ``check_integrity``. Photo days are rebuilt
-exactly (LIKE -> gained, UNLIKE -> withdrawn, VOID -> voided; reach from ``PhotoView``).
+exactly from the dispatched events (LIKE -> gained, UNLIKE -> withdrawn, VOID -> voided;
+reach from ``PhotoView``); events still in the outbox add theirs when dispatched.
 Follower days cannot be: Follow rows are deleted on unfollow, so past losses live only in
 the rollup. What can be verified is that each day has gained at least the follows still
 standing that began that day (repaired by raising it: follows older than insights), and
@@ -40,8 +41,10 @@ def _photo_days_from_log(photos: QuerySet | None) -> dict[tuple[int, date], dict
     def row(photo_id: int, day: date) -> dict[str, int]:
         return expected.setdefault((photo_id, day), dict.fromkeys(COUNT_FIELDS, 0))
 
+    # Only dispatched events: an event's rollup is applied when it is dispatched, so one
+    # still waiting in the outbox would otherwise be counted twice once it is.
     events = (
-        _of(EngagementEvent.objects.all(), photos)
+        _of(EngagementEvent.objects.filter(dispatched_at__isnull=False), photos)
         .annotate(day=TruncDate("created", tzinfo=UTC))
         .values_list("photo_id", "day", "kind")
         .annotate(n=Count("pk"))
