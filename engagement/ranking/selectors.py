@@ -72,6 +72,7 @@ def feed_rank(viewer: User, at: datetime) -> list[Ranked]:
     followed = set(Follow.objects.filter(follower=viewer).values_list("followed_id", flat=True))
     candidates = list(
         photo_selectors.home_feed(viewer)
+        .select_related(None)  # the owners of the page's photos only, read with the page
         .filter(created__gte=at - FEED_WINDOW)
         .order_by("-created", "-id")
         .only("id", "owner_id", "created", "like_count", "shield_window", "shield_withdrawals")[
