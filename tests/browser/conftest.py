@@ -56,6 +56,7 @@ def page(chromium, live_server):
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
+    page.bring_to_front()  # the active tab: focus checks fail on an inactive one
     console_errors: list[str] = []
     page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
     yield page
