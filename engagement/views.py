@@ -76,9 +76,12 @@ def limit_reads(reading: str) -> Callable[[Callable[..., HttpResponse]], Callabl
     return decorator
 
 
-def _photos_page(request: HttpRequest, photos: QuerySet[Photo]) -> KeysetPage:
+def _photos_page(
+    request: HttpRequest, photos: QuerySet[Photo], per_page: int | None = None
+) -> KeysetPage:
     """A page of a newest-first photo list; ``?before=`` (a cursor) asks for the next."""
-    page = keyset_page(photos, before=cursor_in(request.GET), limit=settings.PHOTOS_PER_PAGE)
+    limit = per_page or settings.PHOTOS_PER_PAGE
+    page = keyset_page(photos, before=cursor_in(request.GET), limit=limit)
     selectors.with_like_states(request.user, page.object_list)
     _shown(request, page.object_list)
     return page

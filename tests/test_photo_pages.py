@@ -492,7 +492,7 @@ def test_chronological_home_feed_next_page_for_htmx_is_just_the_cards(
     fan_client, fan, media, settings, htmx_headers
 ):
     feed_order_set(user=fan, chronological=True)
-    settings.PHOTOS_PER_PAGE = 2
+    settings.FEED_CARDS_PER_PAGE = 2
     photos = list(reversed(backdated_photos(fan, 5)))
     first = fan_client.get(reverse("home")).content.decode()
 
@@ -504,8 +504,9 @@ def test_chronological_home_feed_next_page_for_htmx_is_just_the_cards(
 
 
 def test_chronological_home_feed_query_count_does_not_grow_with_photos(
-    fan_client, fan, owner, stranger, media, django_assert_max_num_queries
+    fan_client, fan, owner, stranger, media, django_assert_max_num_queries, settings
 ):
+    settings.FEED_CARDS_PER_PAGE = 20
     feed_order_set(user=fan, chronological=True)
     FollowFactory(follower=fan, followed=owner)
     FollowFactory(follower=fan, followed=stranger)

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -132,7 +133,7 @@ def test_the_feed_leaves_out_strangers_hidden_photos_and_old_ones(fan, ana, stra
 def test_pages_never_repeat_or_skip_while_likes_change(
     fan_client, fan, ana, ben, stranger, following, settings, engage, htmx_headers
 ):
-    settings.PHOTOS_PER_PAGE = 2
+    settings.FEED_CARDS_PER_PAGE = 2
     photos = [posted((ana, ben)[n % 2], hours_ago=n) for n in range(5)]
     first = page_text(fan_client.get(reverse("home")))
     seen = [int(pk) for pk in CARD.findall(first)]
@@ -149,12 +150,36 @@ def test_pages_never_repeat_or_skip_while_likes_change(
     assert "all caught up" in first
 
 
-def test_a_page_of_an_unknown_or_expired_snapshot_starts_afresh(fan_client, ana, following):
+def test_an_expired_snapshot_never_repeats_photos_while_scrolling(
+    fan_client, fan, ana, following, settings, htmx_headers
+):
+    settings.FEED_CARDS_PER_PAGE = 1
+    posted(ana, 2)
     photo = posted(ana, 1)
+    first = page_text(fan_client.get(reverse("home")))
+    link = re.search(r'class="load-more" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    token = re.search(r"snapshot=([^&]+)", link).group(1)
+    cache.delete(selectors._snapshot_key(fan, token))  # 30 minutes later
 
-    page = page_text(fan_client.get(reverse("home") + "?snapshot=gone&offset=24"))
+    scrolled = page_text(fan_client.get(link, headers=htmx_headers))
 
-    assert [int(pk) for pk in CARD.findall(page)] == [photo.pk]
+    assert CARD.findall(scrolled) == []  # the first photo is not appended a second time
+    assert "Your feed has changed since you started scrolling." in scrolled
+    assert 'href="/"' in scrolled
+    # Without JavaScript, "Show more" is a whole page: the feed afresh, from the top.
+    whole = page_text(fan_client.get(link))
+    assert "Your feed has changed since you started scrolling." in whole
+    assert [int(pk) for pk in CARD.findall(whole)] == [photo.pk]
+
+
+def test_the_end_of_the_ranked_feed_offers_older_photos(fan_client, ana, following):
+    posted(ana, 1)
+
+    page = page_text(fan_client.get(reverse("home")))
+
+    assert "all caught up on the last 30 days" in page
+    assert 'name="order" value="chronological"' in page
+    assert "See older photos, newest first" in page
 
 
 def test_a_bad_offset_is_a_clear_400(fan_client, following):
@@ -190,11 +215,26 @@ def test_reasons_follow_the_parts_of_the_score(ana):
     assert lines == [
         "You follow Ana.",
         "You unliked some of Ana's photos, so theirs rank lower.",
-        "4 likes from 20 people who saw it.",
-        "Some people withdrew their likes, which lowers it.",
         "Posted 2 days ago: older photos sink.",
     ]
     assert shunned.score < Parts(50, True, False, 0.0, 4, 20, 2).score
+
+
+def test_reasons_never_tell_reach_counts_or_withdrawn_likes(ana):
+    """Reach is the owner's insight; withdrawn likes are nobody's business: they weigh in
+    the score but are never said, as numbers or in words."""
+    well_liked = Parts(
+        age_hours=3, followed=True, own=False, learnt=0.0, likes=30, reach=40, withdrawals=5
+    )
+
+    lines = selectors.feed_reasons(well_liked, ana, liked_this_month=0)
+
+    assert "Many of the people who saw it liked it." in lines
+    text = " ".join(lines)
+    assert not any(char.isdigit() for char in text)
+    assert "withdr" not in text and "unlike" not in text
+    hidden = selectors.feed_reasons(well_liked, ana, liked_this_month=0, likes_shown=False)
+    assert "Many of the people who saw it liked it." not in hidden
 
 
 # --- The chronological choice ------------------------------------------------------------------
@@ -251,7 +291,8 @@ def test_explore_shows_popular_photos_of_people_you_dont_follow(
 
     shown = re.findall(r'href="/p/(\d+)/"><img', page)
     assert [int(pk) for pk in shown] == [popular.pk, quiet.pk, voided.pk]
-    assert "Popular this week: a score of 3" in page
+    assert "Popular this week: it has been getting new likes." in page
+    assert "a score of" not in page
     assert "You don't follow Ben yet." in page
     assert not Like.objects.filter(photo=voided).exists()
 

@@ -297,6 +297,9 @@ PHOTO_LARGE_SIZE = 2048  # made by a background task
 PHOTO_DISPLAY_SIZE = 1280
 PHOTO_THUMBNAIL_SIZE = 480
 PHOTOS_PER_PAGE = 24
+# Full cards (image, like control, "Why am I seeing this?") per page of the home feeds:
+# infinite scroll asks for more, and each card costs more to render than a grid tile.
+FEED_CARDS_PER_PAGE = 12
 # Requests larger than this are refused with 413 before their body is read.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 1024 * 1024)
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext, ngettext
 from accounts.models import Follow, User
 from engagement.insights.models import PhotoDay
 from engagement.models import Like
+from engagement.policy import get_policy
 from engagement.ranking.models import Affinity, FeedPreference
 from engagement.ranking.scoring import (
     EXPLORE_WINDOW,
@@ -36,6 +37,7 @@ FEED_CANDIDATES = 300  # the newest photos of the last FEED_WINDOW that are rank
 SNAPSHOT_SECONDS = 30 * 60
 EXPLORE_CANDIDATES = 200
 EXPLORE_CACHE_SECONDS = 60
+WELL_LIKED = 2.0  # a quality (scoring.Parts) said in words: "many who saw it liked it"
 
 
 def is_chronological(user: User) -> bool:
@@ -135,18 +137,35 @@ def feed_photos(viewer: User, page: list[Ranked]) -> list[Photo]:
         .annotate(n=Count("id"))
         .values_list("photo__owner", "n")
     )
+    policy = get_policy()
     shown = []
     for item in page:
         photo = photos.get(item.photo_id)
         if photo is None:
             continue
-        photo.why = feed_reasons(item.parts, photo.owner, liked_this_month.get(photo.owner_id, 0))
+        photo.why = feed_reasons(
+            item.parts,
+            photo.owner,
+            liked_this_month.get(photo.owner_id, 0),
+            likes_shown=policy.shows_like_count(
+                viewer=viewer, owner_id=photo.owner_id, hidden_by_owner=photo.hide_like_count
+            ),
+        )
         shown.append(photo)
     return shown
 
 
-def feed_reasons(parts: Parts, author: User, liked_this_month: int) -> list[str]:
-    """ "Why am I seeing this?" in plain words, from the parts of the score."""
+def feed_reasons(
+    parts: Parts, author: User, liked_this_month: int, *, likes_shown: bool = True
+) -> list[str]:
+    """ "Why am I seeing this?" in plain words, from the parts of the score.
+
+    Only what the viewer may know is said: their own likes and unlikes, whom they follow,
+    the photo's age, and whether it is well liked in words, never a number (and not even
+    that where its like count is hidden from the viewer). Reach is the
+    owner's insight and other people's withdrawn likes are nobody's business (the
+    product's promise), so neither is named, though both weigh in the score.
+    """
     name = author.name
     lines = []
     if parts.own:
@@ -170,17 +189,8 @@ def feed_reasons(parts: Parts, author: User, liked_this_month: int) -> list[str]
         lines.append(
             gettext("You unliked some of %(name)s's photos, so theirs rank lower.") % {"name": name}
         )
-    if parts.reach:
-        lines.append(
-            ngettext(
-                "%(likes)d like from %(reach)d people who saw it.",
-                "%(likes)d likes from %(reach)d people who saw it.",
-                parts.likes,
-            )
-            % {"likes": parts.likes, "reach": parts.reach}
-        )
-    if parts.withdrawals:
-        lines.append(gettext("Some people withdrew their likes, which lowers it."))
+    if likes_shown and parts.quality >= WELL_LIKED:
+        lines.append(gettext("Many of the people who saw it liked it."))
     if parts.age_hours < 24:
         lines.append(gettext("Posted today: newer photos come first."))
     else:
@@ -247,6 +257,9 @@ def explore(viewer: User | None, *, limit: int, at: datetime | None = None) -> l
         if photo is None:
             continue
         released = _released(withdrawn, photo, at)
+        # Likes by accounts suspended since are not shown, so they do not count either (the
+        # shown count has already lost the voided likes that velocity takes off).
+        gained = min(gained, displayed_like_count(photo, at) + voided)
         photo.velocity = velocity(gained=gained, voided=voided, released_withdrawals=released)
         if photo.velocity > 0:
             scored.append(photo)
@@ -264,20 +277,12 @@ def explore(viewer: User | None, *, limit: int, at: datetime | None = None) -> l
 
 
 def explore_reasons(photo: Photo, *, member: bool) -> list[str]:
-    lines = []
+    """Why a photo is on explore, in words: its velocity mixes in withdrawn likes, which
+    nobody may read back out of a number."""
     if photo.velocity > 0:
-        lines.append(
-            ngettext(
-                "Popular this week: a score of %(count)d (new likes, less twice the "
-                "withdrawn ones).",
-                "Popular this week: a score of %(count)d (new likes, less twice the "
-                "withdrawn ones).",
-                photo.velocity,
-            )
-            % {"count": photo.velocity}
-        )
+        lines = [gettext("Popular this week: it has been getting new likes.")]
     else:
-        lines.append(gettext("One of the newest photos on Likewise."))
+        lines = [gettext("One of the newest photos on Likewise.")]
     if member:
         lines.append(gettext("You don't follow %(name)s yet.") % {"name": photo.owner.name})
     return lines

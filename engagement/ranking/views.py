@@ -39,21 +39,31 @@ def home(request: HttpRequest) -> HttpResponse:
         "chronological": selectors.is_chronological(request.user),
     }
     if context["chronological"]:
-        context["page"] = _photos_page(request, photo_selectors.home_feed(request.user))
+        context["page"] = _photos_page(
+            request, photo_selectors.home_feed(request.user), settings.FEED_CARDS_PER_PAGE
+        )
         return render_page_or_next(request, "home.html", "feed_page", context)
     return _ranked_page(request, context)
 
 
 def _ranked_page(request: HttpRequest, context: dict) -> HttpResponse:
-    """A page of the ranked snapshot: ``?snapshot=<token>&offset=<n>`` asks for the next."""
+    """A page of the ranked snapshot: ``?snapshot=<token>&offset=<n>`` asks for the next.
+
+    A snapshot that expired while someone scrolled is not silently re-ranked into the
+    page they asked for (that would repeat photos above it): they are told, and offered
+    the feed afresh from the top.
+    """
     token, offset = request.GET.get("snapshot"), request.GET.get("offset", "0")
     if not offset.isdigit():
         return error_response(request, 400, _("That page of your feed doesn't exist."))
     ranked = selectors.snapshot_load(request.user, token) if token else None
+    if token and ranked is None and request.htmx:
+        return render(request, "home.html#feed_changed", context)
+    context["feed_changed"] = bool(token) and ranked is None
     if ranked is None:  # a first visit, or a snapshot that expired: rank afresh
         ranked = selectors.feed_rank(request.user, timezone.now())
         token, offset = selectors.snapshot_save(request.user, ranked), "0"
-    start, size = int(offset), settings.PHOTOS_PER_PAGE
+    start, size = int(offset), settings.FEED_CARDS_PER_PAGE
     photos = selectors.feed_photos(request.user, ranked[start : start + size])
     engagement_selectors.with_like_states(request.user, photos)
     _shown(request, photos)

@@ -13,7 +13,7 @@ from tests.factories import FollowFactory, PhotoFactory, UserFactory
 
 @pytest.fixture
 def feed(transactional_db, settings):
-    settings.PHOTOS_PER_PAGE = 2
+    settings.FEED_CARDS_PER_PAGE = 2
     fan = UserFactory(username="fabio", display_name="Fabio Fan")
     ana = UserFactory(username="ana", display_name="Ana")
     FollowFactory(follower=fan, followed=ana)
