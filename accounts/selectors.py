@@ -58,7 +58,11 @@ def followed_ids(viewer: User, people: Iterable[User]) -> set[int]:
 def people_to_discover(viewer: User, limit: int = 12) -> QuerySet[User]:
     """Active members the viewer does not follow yet, newest first (read from the
     date_joined index). Staff accounts run the site; they are not suggested."""
-    people = User.objects.filter(is_active=True, is_staff=False).order_by("-date_joined")
+    people = (
+        User.objects.filter(is_active=True, is_staff=False)
+        .order_by("-date_joined")
+        .only("id", "username", "display_name", "avatar", "date_joined")
+    )
     if viewer.is_authenticated:
         people = people.exclude(pk=viewer.pk).exclude(follower_links__follower=viewer)
     return people[:limit]

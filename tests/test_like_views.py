@@ -356,8 +356,9 @@ def photos_with_likes(owner, viewer, count: int) -> list[Photo]:
 
 @pytest.mark.parametrize("size", [2, 20])
 def test_home_feed_query_count_does_not_grow_with_photos_or_likes(
-    fan_client, fan, owner, django_assert_max_num_queries, size
+    fan_client, fan, owner, django_assert_max_num_queries, size, settings
 ):
+    settings.FEED_CARDS_PER_PAGE = 20
     FollowFactory(follower=fan, followed=owner)
     photos_with_likes(owner, fan, size)
 

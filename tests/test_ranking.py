@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services import follow_set
 from engagement.models import Like
 from engagement.ranking import selectors
 from engagement.ranking.models import Affinity, FeedPreference
@@ -159,7 +160,7 @@ def test_an_expired_snapshot_never_repeats_photos_while_scrolling(
     first = page_text(fan_client.get(reverse("home")))
     link = re.search(r'class="load-more" href="([^"]+)"', first).group(1).replace("&amp;", "&")
     token = re.search(r"snapshot=([^&]+)", link).group(1)
-    cache.delete(selectors._snapshot_key(fan, token))  # 30 minutes later
+    cache.delete(selectors._snapshot_key(fan.pk, token))  # 30 minutes later
 
     scrolled = page_text(fan_client.get(link, headers=htmx_headers))
 
@@ -180,6 +181,74 @@ def test_the_end_of_the_ranked_feed_offers_older_photos(fan_client, ana, followi
     assert "all caught up on the last 30 days" in page
     assert 'name="order" value="chronological"' in page
     assert "See older photos, newest first" in page
+
+
+def snapshot_of(page: str) -> str | None:
+    found = re.search(r"snapshot=([^&\"]+)", page)
+    return found.group(1) if found else None
+
+
+def test_a_reload_shows_the_same_ranking_without_ranking_again(
+    fan_client, ana, following, settings, django_assert_max_num_queries
+):
+    settings.FEED_CARDS_PER_PAGE = 1
+    posted(ana, 2), posted(ana, 1)
+    first = page_text(fan_client.get(reverse("home")))
+
+    with django_assert_max_num_queries(11) as reload:
+        again = page_text(fan_client.get(reverse("home")))
+
+    assert snapshot_of(again) == snapshot_of(first)
+    assert CARD.findall(again) == CARD.findall(first)
+    assert not any("ranking_affinity" in query["sql"] for query in reload.captured_queries)
+
+
+def test_the_feed_ranks_afresh_after_the_viewer_likes_or_someone_posts(
+    fan_client, fan, ana, ben, following, settings, engage
+):
+    settings.FEED_CARDS_PER_PAGE = 1
+    anas, bens = posted(ana, 3), posted(ben, 1)
+    first = page_text(fan_client.get(reverse("home")))
+    assert [int(pk) for pk in CARD.findall(first)] == [bens.pk]
+
+    for hours in (30, 40):  # the viewer likes Ana's older photos: her next ones rise
+        engage(fan, posted(ana, hours), True)
+    liked = page_text(fan_client.get(reverse("home")))
+    assert snapshot_of(liked) != snapshot_of(first)
+    assert [int(pk) for pk in CARD.findall(liked)] == [anas.pk]
+
+    newest = posted(ben, 0)  # someone the viewer follows posts
+    later = page_text(fan_client.get(reverse("home")))
+    assert snapshot_of(later) != snapshot_of(liked)
+    assert newest.pk in [
+        photo_id for photo_id, _ in selectors.snapshot_load(fan, snapshot_of(later))
+    ]
+
+
+def test_the_feed_ranks_afresh_after_a_follow_and_after_five_minutes(
+    fan_client,
+    fan,
+    ana,
+    stranger,
+    following,
+    monkeypatch,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    settings.FEED_CARDS_PER_PAGE = 1
+    posted(ana, 3), posted(ana, 4)
+    first = snapshot_of(page_text(fan_client.get(reverse("home"))))
+    theirs = posted(stranger, 2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_set(follower=fan, followed=stranger, following=True)
+    followed = page_text(fan_client.get(reverse("home")))
+
+    assert snapshot_of(followed) != first
+    assert [int(pk) for pk in CARD.findall(followed)] == [theirs.pk]
+    six_minutes_later = timezone.now() + timedelta(minutes=6)
+    monkeypatch.setattr(timezone, "now", lambda: six_minutes_later)
+    assert snapshot_of(page_text(fan_client.get(reverse("home")))) != snapshot_of(followed)
 
 
 def test_a_bad_offset_is_a_clear_400(fan_client, following):

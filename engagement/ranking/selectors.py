@@ -10,7 +10,7 @@ likes), whatever the page size.
 
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
@@ -35,8 +35,10 @@ from photos.models import Photo
 
 FEED_CANDIDATES = 300  # the newest photos of the last FEED_WINDOW that are ranked
 SNAPSHOT_SECONDS = 30 * 60
+FEED_REUSE = timedelta(minutes=5)  # how long a reload shows the same ranking (current_feed)
 EXPLORE_CANDIDATES = 200
 EXPLORE_CACHE_SECONDS = 60
+LIKED_AUTHOR = 0.05  # learnt affinity worth a line in "Why am I seeing this?"
 WELL_LIKED = 2.0  # a quality (scoring.Parts) said in words: "many who saw it liked it"
 
 
@@ -105,22 +107,57 @@ def feed_rank(viewer: User, at: datetime) -> list[Ranked]:
     return ranked
 
 
-def snapshot_save(viewer: User, ranked: list[Ranked]) -> str:
+def snapshot_rows(items: list[Ranked]) -> list[tuple[int, dict]]:
+    return [(item.photo_id, asdict(item.parts)) for item in items]
+
+
+def snapshot_save(viewer: User, rows: list[tuple[int, dict]], at: datetime) -> str:
+    """Keep the ranking for paging, and as the viewer's current feed (see current_feed)."""
     token = secrets.token_urlsafe(8)
-    rows = [(item.photo_id, asdict(item.parts)) for item in ranked]
-    cache.set(_snapshot_key(viewer, token), rows, timeout=SNAPSHOT_SECONDS)
+    cache.set_many(
+        {_snapshot_key(viewer.pk, token): rows, current_feed_key(viewer.pk): (token, at)},
+        timeout=SNAPSHOT_SECONDS,
+    )
     return token
 
 
-def snapshot_load(viewer: User, token: str) -> list[Ranked] | None:
-    rows = cache.get(_snapshot_key(viewer, token))
-    if rows is None:
+def snapshot_load(viewer: User, token: str) -> list[tuple[int, dict]] | None:
+    """The snapshot's rows, (photo id, parts of its score); see ranked_items()."""
+    return cache.get(_snapshot_key(viewer.pk, token))
+
+
+def current_feed(viewer: User, at: datetime) -> tuple[str, list[tuple[int, dict]]] | None:
+    """The viewer's snapshot of the last FEED_REUSE_SECONDS, while it still stands.
+
+    Opening the home page again shortly after (a reload, coming back from a photo) shows
+    the same order rather than ranking 300 photos again. It stands until the viewer
+    likes, unlikes, follows or unfollows (services.feed_forget, from the receivers) or someone in
+    the feed posts: one query on the newest-photos index checks for that.
+    """
+    pointer = cache.get(current_feed_key(viewer.pk))
+    if pointer is None:
         return None
+    token, built = pointer
+    if (
+        at - built > FEED_REUSE
+        or photo_selectors.home_feed(viewer).filter(created__gt=built).exists()
+    ):
+        return None
+    rows = cache.get(_snapshot_key(viewer.pk, token))
+    return None if rows is None else (token, rows)
+
+
+def ranked_items(rows: list[tuple[int, dict]]) -> list[Ranked]:
+    """Snapshot rows as ranked items: built for the page shown only, not all 300."""
     return [Ranked(photo_id, Parts(**parts)) for photo_id, parts in rows]
 
 
-def _snapshot_key(viewer: User, token: str) -> str:
-    return f"feed-snapshot:{viewer.pk}:{token}"
+def _snapshot_key(viewer_id: int, token: str) -> str:
+    return f"feed-snapshot:{viewer_id}:{token}"
+
+
+def current_feed_key(viewer_id: int) -> str:
+    return f"feed-current:{viewer_id}"
 
 
 def feed_photos(viewer: User, page: list[Ranked]) -> list[Photo]:
@@ -128,15 +165,24 @@ def feed_photos(viewer: User, page: list[Ranked]) -> list[Photo]:
     of "Why am I seeing this?". Photos gone since (deleted, hidden) are left out."""
     ids = [item.photo_id for item in page]
     photos = {photo.pk: photo for photo in photo_selectors.home_feed(viewer).filter(pk__in=ids)}
-    authors = {photo.owner_id for photo in photos.values()}
-    liked_this_month = dict(
-        Like.objects.filter(
-            user=viewer, photo__owner__in=authors, created__gte=timezone.now() - FEED_WINDOW
+    # "You liked 4 of Ana's photos this month" is said only of authors the viewer likes.
+    liked_authors = {
+        photos[item.photo_id].owner_id
+        for item in page
+        if item.parts.learnt > LIKED_AUTHOR and item.photo_id in photos
+    }
+    liked_this_month = {}
+    if liked_authors:
+        liked_this_month = dict(
+            Like.objects.filter(
+                user=viewer,
+                photo__owner__in=liked_authors,
+                created__gte=timezone.now() - FEED_WINDOW,
+            )
+            .values("photo__owner")
+            .annotate(n=Count("id"))
+            .values_list("photo__owner", "n")
         )
-        .values("photo__owner")
-        .annotate(n=Count("id"))
-        .values_list("photo__owner", "n")
-    )
     policy = get_policy()
     shown = []
     for item in page:
@@ -172,7 +218,7 @@ def feed_reasons(
         lines.append(gettext("This is your photo."))
     elif parts.followed:
         lines.append(gettext("You follow %(name)s.") % {"name": name})
-    if parts.learnt > 0.05 and liked_this_month:
+    if parts.learnt > LIKED_AUTHOR and liked_this_month:
         lines.append(
             ngettext(
                 "You liked %(count)d of %(name)s's photos this month, so theirs rank higher.",
@@ -181,11 +227,11 @@ def feed_reasons(
             )
             % {"count": liked_this_month, "name": name}
         )
-    elif parts.learnt > 0.05:
+    elif parts.learnt > LIKED_AUTHOR:
         lines.append(
             gettext("You've liked %(name)s's photos, so theirs rank higher.") % {"name": name}
         )
-    elif parts.learnt < -0.05:
+    elif parts.learnt < -LIKED_AUTHOR:
         lines.append(
             gettext("You unliked some of %(name)s's photos, so theirs rank lower.") % {"name": name}
         )

@@ -2,11 +2,13 @@
 
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import transaction
 
 from accounts.models import User
 from engagement.ranking.models import Affinity, FeedPreference
 from engagement.ranking.scoring import affinity_after
+from engagement.ranking.selectors import current_feed_key
 
 
 @transaction.atomic
@@ -25,6 +27,12 @@ def affinity_learn(*, viewer_id: int, author_id: int, delta: float, at: datetime
     row.score = affinity_after(row.score, row.updated, delta, at)
     row.updated = max(row.updated, at)
     row.save(update_fields=["score", "updated"])
+    transaction.on_commit(lambda: feed_forget(viewer_id=viewer_id))
+
+
+def feed_forget(*, viewer_id: int) -> None:
+    """The viewer's next home page ranks afresh: what their ranking rests on changed."""
+    cache.delete(current_feed_key(viewer_id))
 
 
 @transaction.atomic

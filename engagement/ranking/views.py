@@ -32,10 +32,10 @@ def home(request: HttpRequest) -> HttpResponse:
         explore = selectors.explore(None, limit=EXPLORE_ON_HOME)
         _shown(request, explore)
         return render(request, "home.html", {"policy": get_policy(), "explore": explore})
-    people = list(account_selectors.people_to_discover(request.user, limit=6))
     context = {
-        "people": people,
-        "followed_ids": account_selectors.followed_ids(request.user, people),
+        # Suggestions are people the viewer does not follow: none is shown as followed.
+        "people": list(account_selectors.people_to_discover(request.user, limit=6)),
+        "followed_ids": set(),
         "chronological": selectors.is_chronological(request.user),
     }
     if context["chronological"]:
@@ -56,18 +56,23 @@ def _ranked_page(request: HttpRequest, context: dict) -> HttpResponse:
     token, offset = request.GET.get("snapshot"), request.GET.get("offset", "0")
     if not offset.isdigit():
         return error_response(request, 400, _("That page of your feed doesn't exist."))
-    ranked = selectors.snapshot_load(request.user, token) if token else None
-    if token and ranked is None and request.htmx:
-        return render(request, "home.html#feed_changed", context)
-    context["feed_changed"] = bool(token) and ranked is None
-    if ranked is None:  # a first visit, or a snapshot that expired: rank afresh
-        ranked = selectors.feed_rank(request.user, timezone.now())
-        token, offset = selectors.snapshot_save(request.user, ranked), "0"
+    now = timezone.now()
+    if token:
+        rows = selectors.snapshot_load(request.user, token)
+        if rows is None and request.htmx:
+            return render(request, "home.html#feed_changed", context)
+        context["feed_changed"] = rows is None
+    else:
+        token, rows = selectors.current_feed(request.user, now) or (None, None)
+    if rows is None:  # a first visit, a changed feed, or a snapshot that expired
+        rows = selectors.snapshot_rows(selectors.feed_rank(request.user, now))
+        token, offset = selectors.snapshot_save(request.user, rows, now), "0"
     start, size = int(offset), settings.FEED_CARDS_PER_PAGE
-    photos = selectors.feed_photos(request.user, ranked[start : start + size])
+    page = selectors.ranked_items(rows[start : start + size])
+    photos = selectors.feed_photos(request.user, page)
     engagement_selectors.with_like_states(request.user, photos)
     _shown(request, photos)
-    more = start + size < len(ranked)
+    more = start + size < len(rows)
     context |= {
         "feed": photos,
         "snapshot": token,
