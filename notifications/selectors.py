@@ -4,7 +4,7 @@ fixed queries from indexes."""
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -109,7 +109,9 @@ def grouped_notifications(recipient: User, *, before: Cursor | None = None) -> K
     groups = NotificationGroup.objects.filter(recipient=recipient, total__gt=0).annotate(
         first_actor=Subquery(newest[:1]),
         second_actor=Subquery(newest[1:2]),
-        has_unread=Exists(shown.filter(read_at__isnull=True)),
+        # One unread id or none, probed per line: written as EXISTS, PostgreSQL may
+        # hash every unread notification of every group instead (24 ms at 2M).
+        an_unread=Subquery(shown.filter(read_at__isnull=True).values("id")[:1]),
     )
     page = keyset_page(groups, before=before, limit=GROUPS_PER_PAGE, time_field="latest")
     actor_ids = {
@@ -129,7 +131,7 @@ def grouped_notifications(recipient: User, *, before: Cursor | None = None) -> K
             day=group.day,
             latest=group.latest,
             total=group.total,
-            unread=group.has_unread,
+            unread=group.an_unread is not None,
             actors=[
                 actors[actor]
                 for actor in (group.first_actor, group.second_actor)

@@ -93,3 +93,7 @@ def test_the_notification_list_reads_its_lines_from_their_index(owner, fan):
     plan = explain(lines_query, avoid=("seqscan", "sort"))
     assert "notification_group_recent" in plan
     assert "notification_shown_in_group" in plan
+    # Whether a line is unread is a LIMIT 1 probe of its own: as EXISTS, PostgreSQL
+    # hashed every unread notification of every line at scale (24 ms with 60k unread).
+    assert "EXISTS" not in lines_query
+    assert "hashed SubPlan" not in plan
