@@ -24,8 +24,6 @@ from accounts.models import DataExport, User
 from config.ratelimit import consume_attempt, limit_image_uploads
 from config.views import error_response, safe_next_url
 
-PEOPLE_PER_PAGE = 30
-
 
 @login_required
 @limit_image_uploads
@@ -87,7 +85,7 @@ def _follow_problem(request: HttpRequest, person: User, message: str) -> HttpRes
 def _people_page(
     request: HttpRequest, person: User, people: QuerySet[User], title: str
 ) -> HttpResponse:
-    page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(people, settings.PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "accounts/people.html",

@@ -35,7 +35,6 @@ from photos import selectors as photo_selectors
 from photos import services as photo_services
 from photos.models import Photo
 
-LIKERS_PER_PAGE = 50
 READ_LIMIT_MESSAGES = {
     ReadLimitHit.Reading.LIKERS: gettext_lazy(
         "You're opening lists of likes faster than anyone browses them, so we've paused "
@@ -229,12 +228,12 @@ def likers(request: HttpRequest, photo_id: int) -> HttpResponse:
         raise PermissionDenied
     selectors.with_like_states(request.user, [photo])
     before = cursor_in(request.GET)
-    page = selectors.displayed_likers(photo, limit=LIKERS_PER_PAGE, before=before)
+    page = selectors.displayed_likers(photo, limit=settings.PEOPLE_PER_PAGE, before=before)
     history = None
     if policy.may_see_withdrawals(viewer=request.user, owner_id=photo.owner_id):
-        history = Paginator(selectors.interaction_history(photo), LIKERS_PER_PAGE).get_page(
-            request.GET.get("history")
-        )
+        history = Paginator(
+            selectors.interaction_history(photo), settings.PEOPLE_PER_PAGE
+        ).get_page(request.GET.get("history"))
     context = {
         "photo": photo,
         "page": page,

@@ -300,6 +300,9 @@ PHOTOS_PER_PAGE = 24
 # Full cards (image, like control, "Why am I seeing this?") per page of the home feeds:
 # infinite scroll asks for more, and each card costs more to render than a grid tile.
 FEED_CARDS_PER_PAGE = 12
+# Rows per page of every list of people (likers, followers, following), each with its
+# follow button.
+PEOPLE_PER_PAGE = 30
 # Requests larger than this are refused with 413 before their body is read.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", PHOTO_MAX_BYTES + 1024 * 1024)
 
