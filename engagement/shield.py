@@ -9,6 +9,7 @@ count is read without a query.
 """
 
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -34,7 +35,15 @@ def next_release(at: datetime) -> datetime:
     return window_start(at) + window_length()
 
 
-def pending_withdrawals(photo: Photo, at: datetime | None = None) -> int:
+class Counted(Protocol):
+    """What the shield reads of a photo: a Photo, or a row read without building one."""
+
+    like_count: int
+    shield_window: datetime | None
+    shield_withdrawals: int
+
+
+def pending_withdrawals(photo: Counted, at: datetime | None = None) -> int:
     """Withdrawn likes still displayed because their window has not ended."""
     if not get_policy().unlike_shield or photo.shield_window is None:
         return 0
@@ -43,7 +52,7 @@ def pending_withdrawals(photo: Photo, at: datetime | None = None) -> int:
     return photo.shield_withdrawals
 
 
-def displayed_like_count(photo: Photo, at: datetime | None = None) -> int:
+def displayed_like_count(photo: Counted, at: datetime | None = None) -> int:
     return photo.like_count + pending_withdrawals(photo, at)
 
 

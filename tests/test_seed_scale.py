@@ -69,6 +69,10 @@ def test_bench_prints_a_verdict_for_every_row_as_one_json_line(seeded):
     assert {row["status"] for row in rows.values()} <= {"PASS", "FAIL"}
     assert rows["like: statements"]["unit"] == "statements"
     assert rows["home feed, ranked: p95"]["target"] == 50
+    assert rows["home feed, ranked afresh: p95"]["target"] == 50
+    # Ranking afresh reads the follows, candidates, rollups and affinities; a reload not.
+    afresh = rows["home feed, ranked afresh: statements"]["value"]
+    assert afresh > rows["home feed, ranked: statements"]["value"]
     assert rows["explore: p95"]["target"] == 50
     assert rows["photo insights, owner: p95"]["target"] == 100
     assert rows["account insights, owner: statements"]["target"] == 12
