@@ -160,7 +160,7 @@ def test_an_expired_snapshot_never_repeats_photos_while_scrolling(
     first = page_text(fan_client.get(reverse("home")))
     link = re.search(r'class="load-more" href="([^"]+)"', first).group(1).replace("&amp;", "&")
     token = re.search(r"snapshot=([^&]+)", link).group(1)
-    cache.delete(selectors._snapshot_key(fan.pk, token))  # 30 minutes later
+    cache.delete(selectors._snapshot_key("feed", fan, token))  # 30 minutes later
 
     scrolled = page_text(fan_client.get(link, headers=htmx_headers))
 
@@ -373,3 +373,75 @@ def test_explore_is_public_and_on_the_home_page_for_visitors(client, ana):
         page = page_text(client.get(url))
         assert f'href="/p/{photo.pk}/"' in page
         assert "You don't follow" not in page
+
+
+EXPLORE_ITEM = re.compile(r'href="/p/(\d+)/"><img')
+
+
+def test_explore_pages_never_repeat_or_skip_while_likes_change(
+    fan_client, ana, ben, stranger, engage, monkeypatch, htmx_headers
+):
+    monkeypatch.setattr("engagement.ranking.views.EXPLORE_PAGE", 2)
+    photos = [posted((ana, ben)[n % 2], hours_ago=n) for n in range(5)]
+    engage(stranger, photos[4], True)  # the oldest is popular: it comes first
+    first = page_text(fan_client.get(reverse("explore")))
+    seen = [int(pk) for pk in EXPLORE_ITEM.findall(first)]
+    assert seen[0] == photos[4].pk
+    for photo in photos[:4]:  # everything else gets liked between pages
+        engage(stranger, photo, True)
+
+    page = first
+    while link := re.search(r'class="load-more" href="([^"]+)"', page):
+        next_page = reverse("explore") + link.group(1).replace("&amp;", "&")
+        page = page_text(fan_client.get(next_page, headers=htmx_headers))
+        assert "<html" not in page
+        seen += [int(pk) for pk in EXPLORE_ITEM.findall(page)]
+
+    assert sorted(seen) == sorted(photo.pk for photo in photos)
+    assert len(seen) == len(set(seen))
+
+
+def test_an_expired_explore_snapshot_says_so_instead_of_repeating(
+    fan_client, ana, monkeypatch, htmx_headers
+):
+    monkeypatch.setattr("engagement.ranking.views.EXPLORE_PAGE", 1)
+    posted(ana, 2)
+    newer = posted(ana, 1)
+    first = page_text(fan_client.get(reverse("explore")))
+    link = re.search(r'class="load-more" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    link = reverse("explore") + link
+    cache.clear()  # half an hour later
+
+    scrolled = page_text(fan_client.get(link, headers=htmx_headers))
+    whole = page_text(fan_client.get(link))
+
+    assert EXPLORE_ITEM.findall(scrolled) == []
+    assert "Explore has changed since you started scrolling." in scrolled
+    assert "Explore has changed since you started scrolling." in whole
+    assert [int(pk) for pk in EXPLORE_ITEM.findall(whole)] == [newer.pk]
+
+
+def test_a_bad_explore_offset_is_a_clear_400(client):
+    response = client.get(reverse("explore") + "?snapshot=x&offset=two")
+
+    assert response.status_code == 400
+    assert "That page of explore doesn't exist." in page_text(response)
+
+
+def test_explore_query_count_does_not_grow_with_photos(
+    fan_client, fan, ana, ben, stranger, engage, django_assert_max_num_queries
+):
+    FollowFactory(follower=fan, followed=ben)
+
+    def queries() -> int:
+        cache.clear()  # the week's popular list is cached for a minute
+        with django_assert_max_num_queries(9) as read:
+            fan_client.get(reverse("explore"))
+        return len(read)
+
+    engage(stranger, posted(ana, 1), True)
+    few = queries()
+    for hours in range(2, 22):
+        engage(stranger, posted((ana, stranger)[hours % 2], hours), True)
+
+    assert queries() == few

@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -38,6 +39,7 @@ FEED_CANDIDATES = 300  # the newest photos of the last FEED_WINDOW that are rank
 SNAPSHOT_SECONDS = 30 * 60
 FEED_REUSE = timedelta(minutes=5)  # how long a reload shows the same ranking (current_feed)
 EXPLORE_CANDIDATES = 200
+EXPLORE_DEPTH = 240  # photos one explore snapshot reaches down to
 EXPLORE_CACHE_SECONDS = 60
 LIKED_AUTHOR = 0.05  # learnt affinity worth a line in "Why am I seeing this?"
 WELL_LIKED = 2.0  # a quality (scoring.Parts) said in words: "many who saw it liked it"
@@ -128,19 +130,23 @@ def snapshot_rows(items: list[Ranked]) -> list[tuple[int, dict]]:
     return [(item.photo_id, asdict(item.parts)) for item in items]
 
 
-def snapshot_save(viewer: User, rows: list[tuple[int, dict]], at: datetime) -> str:
-    """Keep the ranking for paging, and as the viewer's current feed (see current_feed)."""
+def snapshot_save(
+    viewer: User | AnonymousUser, rows: list, at: datetime, *, kind: str = "feed"
+) -> str:
+    """Keep a ranking for paging (``kind``: the home feed, or explore); the home feed's
+    is also the viewer's current feed (see current_feed)."""
     token = secrets.token_urlsafe(8)
-    cache.set_many(
-        {_snapshot_key(viewer.pk, token): rows, current_feed_key(viewer.pk): (token, at)},
-        timeout=SNAPSHOT_SECONDS,
-    )
+    kept = {_snapshot_key(kind, viewer, token): rows}
+    if kind == "feed":
+        kept[current_feed_key(viewer.pk)] = (token, at)
+    cache.set_many(kept, timeout=SNAPSHOT_SECONDS)
     return token
 
 
-def snapshot_load(viewer: User, token: str) -> list[tuple[int, dict]] | None:
-    """The snapshot's rows, (photo id, parts of its score); see ranked_items()."""
-    return cache.get(_snapshot_key(viewer.pk, token))
+def snapshot_load(viewer: User | AnonymousUser, token: str, *, kind: str = "feed") -> list | None:
+    """The snapshot's rows: for the feed (photo id, parts of its score), see
+    ranked_items(); for explore (photo id, velocity), see explore_photos()."""
+    return cache.get(_snapshot_key(kind, viewer, token))
 
 
 def current_feed(viewer: User, at: datetime) -> tuple[str, list[tuple[int, dict]]] | None:
@@ -160,7 +166,7 @@ def current_feed(viewer: User, at: datetime) -> tuple[str, list[tuple[int, dict]
         or photo_selectors.home_feed(viewer).filter(created__gt=built).exists()
     ):
         return None
-    rows = cache.get(_snapshot_key(viewer.pk, token))
+    rows = cache.get(_snapshot_key("feed", viewer, token))
     return None if rows is None else (token, rows)
 
 
@@ -169,8 +175,8 @@ def ranked_items(rows: list[tuple[int, dict]]) -> list[Ranked]:
     return [Ranked(photo_id, Parts(**parts)) for photo_id, parts in rows]
 
 
-def _snapshot_key(viewer_id: int, token: str) -> str:
-    return f"feed-snapshot:{viewer_id}:{token}"
+def _snapshot_key(kind: str, viewer: User | AnonymousUser, token: str) -> str:
+    return f"{kind}-snapshot:{viewer.pk or 0}:{token}"
 
 
 def current_feed_key(viewer_id: int) -> str:
@@ -295,25 +301,33 @@ def _popular_this_week(at: datetime) -> list[tuple[int, int, int, int]]:
     return popular
 
 
-def explore(viewer: User | None, *, limit: int, at: datetime | None = None) -> list[Photo]:
-    """Public photos of the last 30 days by people the viewer does not follow (and not
-    theirs), by engagement velocity this week (engagement.ranking.scoring), then the
-    newest; hidden photos and suspended accounts left out. Each photo has ``why``."""
-    at = at or timezone.now()
-    popular = _popular_this_week(at)
-    excluded = Q()
+def _public_to(viewer: User | None, at: datetime) -> QuerySet[Photo]:
+    """Explore's photos: public ones of the last 30 days by people the viewer does not
+    follow (and not theirs); hidden photos and suspended accounts left out."""
+    public = Photo.objects.filter(
+        created__gte=at - FEED_WINDOW, hidden_at__isnull=True, owner__is_active=True
+    )
     if viewer is not None and viewer.is_authenticated:
         followed = Follow.objects.filter(follower=viewer).values("followed_id")
-        excluded = Q(owner__in=followed) | Q(owner=viewer)
-    public = (
-        Photo.objects.filter(
-            created__gte=at - FEED_WINDOW, hidden_at__isnull=True, owner__is_active=True
+        public = public.exclude(Q(owner__in=followed) | Q(owner=viewer))
+    return public
+
+
+def explore_rank(viewer: User | None, at: datetime) -> list[tuple[int, int]]:
+    """(photo id, velocity) for explore, best first, EXPLORE_DEPTH deep: the week's
+    popular photos by engagement velocity (engagement.ranking.scoring), newer first among
+    equals, then the newest (velocity 0)."""
+    popular = _popular_this_week(at)
+    public = _public_to(viewer, at)
+    found = {
+        row.id: row
+        for row in (
+            Candidate(*values)
+            for values in public.filter(pk__in=[row[0] for row in popular]).values_list(
+                *Candidate._fields
+            )
         )
-        .exclude(excluded)
-        .select_related("owner")
-        .only(*photo_selectors.GRID_FIELDS, "owner__username", "owner__display_name")
-    )
-    found = {photo.pk: photo for photo in public.filter(pk__in=[row[0] for row in popular])}
+    }
     scored = []
     for photo_id, gained, voided, withdrawn in popular:
         photo = found.get(photo_id)
@@ -323,20 +337,49 @@ def explore(viewer: User | None, *, limit: int, at: datetime | None = None) -> l
         # Likes by accounts suspended since are not shown, so they do not count either (the
         # shown count has already lost the voided likes that velocity takes off).
         gained = min(gained, displayed_like_count(photo, at) + voided)
-        photo.velocity = velocity(gained=gained, voided=voided, released_withdrawals=released)
-        if photo.velocity > 0:
-            scored.append(photo)
-    scored.sort(key=lambda photo: (-photo.velocity, -photo.created.timestamp(), -photo.pk))
-    photos = scored[:limit]
-    if len(photos) < limit:  # a quiet week: the newest fill the grid
-        newest = public.exclude(pk__in=[photo.pk for photo in photos]).order_by("-created", "-id")
-        for photo in newest[: limit - len(photos)]:
-            photo.velocity = 0
-            photos.append(photo)
+        speed = velocity(gained=gained, voided=voided, released_withdrawals=released)
+        if speed > 0:
+            scored.append((speed, photo.created, photo_id))
+    scored.sort(reverse=True)
+    rows = [(photo_id, speed) for speed, _, photo_id in scored[:EXPLORE_DEPTH]]
+    if len(rows) < EXPLORE_DEPTH:  # a quiet week: the newest follow
+        newest = (
+            public.exclude(pk__in=[photo_id for photo_id, _ in rows])
+            .order_by("-created", "-id")
+            .values_list("id", flat=True)[: EXPLORE_DEPTH - len(rows)]
+        )
+        rows += [(photo_id, 0) for photo_id in newest]
+    return rows
+
+
+def explore_photos(
+    viewer: User | None, rows: list[tuple[int, int]], at: datetime | None = None
+) -> list[Photo]:
+    """The photos of a slice of explore_rank, in its order, each with ``velocity`` and
+    ``why``; those hidden or gone since are left out."""
+    at = at or timezone.now()
+    speeds = dict(rows)
+    found = (
+        _public_to(viewer, at)
+        .filter(pk__in=speeds)
+        .select_related("owner")
+        .only(*photo_selectors.GRID_FIELDS, "owner__username", "owner__display_name")
+        .in_bulk()
+    )
     member = viewer is not None and viewer.is_authenticated
-    for photo in photos:
-        photo.why = explore_reasons(photo, member=member)
+    photos = []
+    for photo_id, speed in rows:
+        if (photo := found.get(photo_id)) is not None:
+            photo.velocity = speed
+            photo.why = explore_reasons(photo, member=member)
+            photos.append(photo)
     return photos
+
+
+def explore(viewer: User | None, *, limit: int, at: datetime | None = None) -> list[Photo]:
+    """The first ``limit`` photos of explore (the home page's grid for visitors)."""
+    at = at or timezone.now()
+    return explore_photos(viewer, explore_rank(viewer, at)[:limit], at)
 
 
 def explore_reasons(photo: Photo, *, member: bool) -> list[str]:

@@ -1,6 +1,9 @@
 """The home page (the ranked or chronological feed; explore for first visitors), the
 explore page, and the feed-order toggle."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -46,38 +49,72 @@ def home(request: HttpRequest) -> HttpResponse:
     return _ranked_page(request, context)
 
 
-def _ranked_page(request: HttpRequest, context: dict) -> HttpResponse:
-    """A page of the ranked snapshot: ``?snapshot=<token>&offset=<n>`` asks for the next.
+@dataclass
+class SnapshotPage:
+    """A page of a ranking kept for paging: its rows, where the page starts, its token."""
 
-    A snapshot that expired while someone scrolled is not silently re-ranked into the
-    page they asked for (that would repeat photos above it): they are told, and offered
-    the feed afresh from the top.
-    """
+    rows: list
+    token: str
+    start: int
+    changed: bool  # the snapshot asked for had expired: this is a fresh one, from the top
+
+
+class BadOffset(Exception):
+    pass
+
+
+def _snapshot_page(
+    request: HttpRequest, *, kind: str, fresh: Callable[[], tuple[list, str]]
+) -> SnapshotPage | None:
+    """The page of the snapshot ``?snapshot=<token>&offset=<n>`` names, or the top of a
+    fresh one (``fresh`` gives its rows and token). None when htmx asked for the next
+    page of a snapshot that expired: appending the top of a fresh ranking would repeat
+    photos, so the caller says the ranking changed instead. A bad offset: BadOffset."""
     token, offset = request.GET.get("snapshot"), request.GET.get("offset", "0")
     if not offset.isdigit():
-        return error_response(request, 400, _("That page of your feed doesn't exist."))
+        raise BadOffset
+    rows = selectors.snapshot_load(request.user, token, kind=kind) if token else None
+    if rows is not None:
+        return SnapshotPage(rows, token, int(offset), changed=False)
+    if token and request.htmx:
+        return None
+    rows, fresh_token = fresh()
+    return SnapshotPage(rows, fresh_token, 0, changed=bool(token))
+
+
+def _next_offset(page: SnapshotPage, size: int) -> int | None:
+    return page.start + size if page.start + size < len(page.rows) else None
+
+
+def _ranked_page(request: HttpRequest, context: dict) -> HttpResponse:
+    """A page of the ranked feed's snapshot; a reload shows the viewer's current one."""
     now = timezone.now()
-    if token:
-        rows = selectors.snapshot_load(request.user, token)
-        if rows is None and request.htmx:
-            return render(request, "home.html#feed_changed", context)
-        context["feed_changed"] = rows is None
-    else:
-        token, rows = selectors.current_feed(request.user, now) or (None, None)
-    if rows is None:  # a first visit, a changed feed, or a snapshot that expired
+
+    def fresh() -> tuple[list, str]:
+        current = None if "snapshot" in request.GET else selectors.current_feed(request.user, now)
+        if current is not None:
+            token, rows = current
+            return rows, token
         rows = selectors.snapshot_rows(selectors.feed_rank(request.user, now))
-        token, offset = selectors.snapshot_save(request.user, rows, now), "0"
-    start, size = int(offset), settings.FEED_CARDS_PER_PAGE
-    page = selectors.ranked_items(rows[start : start + size])
-    photos = selectors.feed_photos(request.user, page)
+        return rows, selectors.snapshot_save(request.user, rows, now)
+
+    try:
+        page = _snapshot_page(request, kind="feed", fresh=fresh)
+    except BadOffset:
+        return error_response(request, 400, _("That page of your feed doesn't exist."))
+    if page is None:
+        return render(request, "home.html#feed_changed", context)
+    size = settings.FEED_CARDS_PER_PAGE
+    items = selectors.ranked_items(page.rows[page.start : page.start + size])
+    photos = selectors.feed_photos(request.user, items)
     engagement_selectors.with_like_states(request.user, photos)
     _shown(request, photos)
-    more = start + size < len(rows)
     context |= {
         "feed": photos,
-        "snapshot": token,
-        "next_offset": start + size if more else None,
+        "snapshot": page.token,
+        "next_offset": _next_offset(page, size),
         "ranked": True,
+        "feed_changed": page.changed,
     }
     template = (
         "home.html#ranked_page" if request.htmx and "snapshot" in request.GET else "home.html"
@@ -88,10 +125,35 @@ def _ranked_page(request: HttpRequest, context: dict) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @limit_reads(ReadLimitHit.Reading.COUNTS)
 def explore(request: HttpRequest) -> HttpResponse:
-    """Public photos from people the viewer does not follow, most engaging first."""
-    photos = selectors.explore(request.user, limit=EXPLORE_PAGE)
+    """Public photos from people the viewer does not follow, most engaging first, a page
+    at a time from a snapshot of the ranking (so pages neither repeat nor skip)."""
+    now = timezone.now()
+
+    def fresh() -> tuple[list, str]:
+        rows = selectors.explore_rank(request.user, now)
+        return rows, selectors.snapshot_save(request.user, rows, now, kind="explore")
+
+    try:
+        page = _snapshot_page(request, kind="explore", fresh=fresh)
+    except BadOffset:
+        return error_response(request, 400, _("That page of explore doesn't exist."))
+    if page is None:
+        return render(request, "ranking/explore.html#explore_changed_row")
+    rows = page.rows[page.start : page.start + EXPLORE_PAGE]
+    photos = selectors.explore_photos(request.user, rows, now)
     _shown(request, photos)
-    return render(request, "ranking/explore.html", {"photos": photos})
+    context = {
+        "photos": photos,
+        "snapshot": page.token,
+        "next_offset": _next_offset(page, EXPLORE_PAGE),
+        "explore_changed": page.changed,
+    }
+    template = (
+        "ranking/_explore_grid.html#explore_items"
+        if request.htmx and "snapshot" in request.GET
+        else "ranking/explore.html"
+    )
+    return render(request, template, context)
 
 
 @require_POST

@@ -38,3 +38,19 @@ def test_scrolling_loads_the_next_page_and_the_explanation_opens(page, screensho
     why.get_by_text("Why am I seeing this?").click()
     expect(why.get_by_text("You follow Ana.")).to_be_visible()
     screenshot("why-open")
+
+
+def test_a_visitor_scrolls_explore_a_page_at_a_time(page, feed, monkeypatch):
+    monkeypatch.setattr("engagement.ranking.views.EXPLORE_PAGE", 2)
+    pages = []
+    page.on("request", lambda request: "snapshot=" in request.url and pages.append(request.url))
+    page.goto("/explore/")
+    items = page.locator(".explore-grid li.grid-item")
+
+    # Small tiles: the end of each page is on screen at once, so htmx fetches the next.
+    expect(items).to_have_count(5)
+    expect(page.locator("a.load-more")).to_have_count(0)
+    links = items.locator("a[href^='/p/']")
+    hrefs = [links.nth(n).get_attribute("href") for n in range(links.count())]
+    assert len(set(hrefs)) == 5
+    assert len(pages) == 2  # offsets 2 and 4
