@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from accounts.selectors import _active_named
 from config.pagination import keyset_page
+from engagement.insights.selectors import account_insights
+from engagement.policy import get_policy
 from engagement.selectors import displayed_likers
 from engagement.services import like_set
 from notifications.selectors import grouped_notifications
@@ -97,3 +99,18 @@ def test_the_notification_list_reads_its_lines_from_their_index(owner, fan):
     # hashed every unread notification of every line at scale (24 ms with 60k unread).
     assert "EXISTS" not in lines_query
     assert "hashed SubPlan" not in plan
+
+
+def test_account_insights_sum_their_days_from_the_index_alone(owner, fan):
+    """An account's insights add up every day of every photo it has: the covering index
+    serves the sums without visiting the table (an index-only scan)."""
+    photo = PhotoFactory(owner=owner, size=(4, 4))
+    like_set(user=fan, photo=photo, liked=True)
+
+    with CaptureQueriesContext(connection) as queries:
+        account_insights(owner, period=30, now=timezone.now(), policy=get_policy())
+
+    # The first of the account's two reads of its days: the daily totals.
+    daily_sums = next(q["sql"] for q in queries.captured_queries if "photoday" in q["sql"])
+    plan = explain(daily_sums, avoid=("seqscan", "bitmapscan"))
+    assert "Index Only Scan using photo_day_owner_day" in plan
