@@ -191,3 +191,21 @@ def test_a_like_or_unlike_request_costs_a_fixed_handful_of_statements(
     assert len(statements) == expected, "\n".join(statements)
     pressed = "true" if liked == "1" else "false"
     assert f'aria-pressed="{pressed}"' in response.content.decode()
+
+
+def test_a_likes_dispatch_runs_a_bounded_number_of_statements(photo, fan, settings):
+    """Workers pay for every statement of a dispatch, so its receivers write without
+    savepoints of their own: the dispatch commits or rolls back as one."""
+    settings.TASKS = DB_QUEUE
+    like_set(user=fan, photo=photo, liked=True)
+    event = EngagementEvent.objects.get(actor=fan, photo=photo)
+
+    with CaptureQueriesContext(connection) as dispatch:
+        assert event_dispatch(event_id=event.pk)
+
+    savepoints = [q for q in dispatch.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    # The dispatch's own, and the race guards of creating the notification and its line.
+    assert len(savepoints) <= 3
+    assert len(dispatch.captured_queries) <= 25
+    assert like_notifications(photo) == 1
+    assert PhotoDay.objects.get(photo=photo).likes_gained == 1
