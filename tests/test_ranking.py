@@ -445,3 +445,27 @@ def test_explore_query_count_does_not_grow_with_photos(
         engage(stranger, posted((ana, stranger)[hours % 2], hours), True)
 
     assert queries() == few
+
+
+def test_people_to_follow_wait_at_the_end_of_the_feed(
+    fan_client, ana, ben, following, settings, htmx_headers
+):
+    settings.FEED_CARDS_PER_PAGE = 1
+    UserFactory(username="newcomer", display_name="Nia Newcomer")
+    posted(ana, 2), posted(ben, 1)
+
+    first = page_text(fan_client.get(reverse("home")))
+    link = re.search(r'class="load-more" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    last = page_text(fan_client.get(link, headers=htmx_headers))
+
+    assert "People on Likewise" not in first  # out of reach below the infinite scroll
+    assert "People on Likewise" in last and "Nia Newcomer" in last
+
+
+def test_a_new_member_with_an_empty_feed_is_offered_people_to_follow(fan_client):
+    UserFactory(username="newcomer", display_name="Nia Newcomer")
+
+    page = page_text(fan_client.get(reverse("home")))
+
+    assert "Photos from people you follow, and your own, show up here." in page
+    assert "People on Likewise" in page and "Nia Newcomer" in page

@@ -35,18 +35,24 @@ def home(request: HttpRequest) -> HttpResponse:
         explore = selectors.explore(None, limit=EXPLORE_ON_HOME)
         _shown(request, explore)
         return render(request, "home.html", {"policy": get_policy(), "explore": explore})
-    context = {
-        # Suggestions are people the viewer does not follow: none is shown as followed.
-        "people": list(account_selectors.people_to_discover(request.user, limit=6)),
-        "followed_ids": set(),
-        "chronological": selectors.is_chronological(request.user),
-    }
+    context = {"chronological": selectors.is_chronological(request.user)}
     if context["chronological"]:
-        context["page"] = _photos_page(
+        page = _photos_page(
             request, photo_selectors.home_feed(request.user), settings.FEED_CARDS_PER_PAGE
         )
+        context |= {"page": page} | _people_at_the_end(request, more=bool(page.next_cursor))
         return render_page_or_next(request, "home.html", "feed_page", context)
     return _ranked_page(request, context)
+
+
+def _people_at_the_end(request: HttpRequest, *, more: bool) -> dict:
+    """People to follow, shown where the feed ends (infinite scroll pushes anything
+    below it out of reach until then), so a page with more to come does not read them."""
+    if more:
+        return {}
+    # Suggestions are people the viewer does not follow: none is shown as followed.
+    people = list(account_selectors.people_to_discover(request.user, limit=6))
+    return {"people": people, "followed_ids": set()}
 
 
 @dataclass
@@ -109,13 +115,14 @@ def _ranked_page(request: HttpRequest, context: dict) -> HttpResponse:
     photos = selectors.feed_photos(request.user, items)
     engagement_selectors.with_like_states(request.user, photos)
     _shown(request, photos)
+    next_offset = _next_offset(page, size)
     context |= {
         "feed": photos,
         "snapshot": page.token,
-        "next_offset": _next_offset(page, size),
+        "next_offset": next_offset,
         "ranked": True,
         "feed_changed": page.changed,
-    }
+    } | _people_at_the_end(request, more=next_offset is not None)
     template = (
         "home.html#ranked_page" if request.htmx and "snapshot" in request.GET else "home.html"
     )
