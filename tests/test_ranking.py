@@ -379,9 +379,9 @@ EXPLORE_ITEM = re.compile(r'href="/p/(\d+)/"><img')
 
 
 def test_explore_pages_never_repeat_or_skip_while_likes_change(
-    fan_client, ana, ben, stranger, engage, monkeypatch, htmx_headers
+    fan_client, ana, ben, stranger, engage, settings, htmx_headers
 ):
-    monkeypatch.setattr("engagement.ranking.views.EXPLORE_PAGE", 2)
+    settings.PHOTOS_PER_PAGE = 2
     photos = [posted((ana, ben)[n % 2], hours_ago=n) for n in range(5)]
     engage(stranger, photos[4], True)  # the oldest is popular: it comes first
     first = page_text(fan_client.get(reverse("explore")))
@@ -402,9 +402,9 @@ def test_explore_pages_never_repeat_or_skip_while_likes_change(
 
 
 def test_an_expired_explore_snapshot_says_so_instead_of_repeating(
-    fan_client, ana, monkeypatch, htmx_headers
+    fan_client, ana, settings, htmx_headers
 ):
-    monkeypatch.setattr("engagement.ranking.views.EXPLORE_PAGE", 1)
+    settings.PHOTOS_PER_PAGE = 1
     posted(ana, 2)
     newer = posted(ana, 1)
     first = page_text(fan_client.get(reverse("explore")))

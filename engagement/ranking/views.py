@@ -23,7 +23,6 @@ from engagement.views import _photos_page, _shown, limit_reads
 from photos import selectors as photo_selectors
 
 EXPLORE_ON_HOME = 12
-EXPLORE_PAGE = 48
 
 
 @vary_on_headers("HX-Request")
@@ -146,13 +145,13 @@ def explore(request: HttpRequest) -> HttpResponse:
         return error_response(request, 400, _("That page of explore doesn't exist."))
     if page is None:
         return render(request, "ranking/explore.html#explore_changed_row")
-    rows = page.rows[page.start : page.start + EXPLORE_PAGE]
+    rows = page.rows[page.start : page.start + settings.PHOTOS_PER_PAGE]
     photos = selectors.explore_photos(request.user, rows, now)
     _shown(request, photos)
     context = {
         "photos": photos,
         "snapshot": page.token,
-        "next_offset": _next_offset(page, EXPLORE_PAGE),
+        "next_offset": _next_offset(page, settings.PHOTOS_PER_PAGE),
         "explore_changed": page.changed,
     }
     template = (

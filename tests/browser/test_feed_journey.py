@@ -40,8 +40,8 @@ def test_scrolling_loads_the_next_page_and_the_explanation_opens(page, screensho
     screenshot("why-open")
 
 
-def test_a_visitor_scrolls_explore_a_page_at_a_time(page, feed, monkeypatch):
-    monkeypatch.setattr("engagement.ranking.views.EXPLORE_PAGE", 2)
+def test_a_visitor_scrolls_explore_a_page_at_a_time(page, feed, settings):
+    settings.PHOTOS_PER_PAGE = 2
     pages = []
     page.on("request", lambda request: "snapshot=" in request.url and pages.append(request.url))
     page.goto("/explore/")
