@@ -469,3 +469,16 @@ def test_a_new_member_with_an_empty_feed_is_offered_people_to_follow(fan_client)
 
     assert "Photos from people you follow, and your own, show up here." in page
     assert "People on Likewise" in page and "Nia Newcomer" in page
+
+
+def test_snapshots_kept_by_an_earlier_release_are_not_misread(fan_client, fan, ana, following):
+    """A deploy that changes the rows' shape must not read the old ones (a 500 for half
+    an hour): their keys name the format, so an old snapshot is simply not found."""
+    photo = posted(ana, 1)
+    cache.set(f"feed-snapshot:{fan.pk}:old", [(photo.pk, {"age_hours": 1.0})])
+
+    response = fan_client.get(reverse("home") + "?snapshot=old&offset=0")
+
+    assert response.status_code == 200
+    assert "Your feed has changed since you started scrolling." in page_text(response)
+    assert selectors._snapshot_key("feed", fan, "old") != f"feed-snapshot:{fan.pk}:old"

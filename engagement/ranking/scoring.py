@@ -19,7 +19,7 @@ the last 7 days: likes gained - likes voided - 2 x released withdrawals (a like 
 a rate limit never happened), newer first among equals.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 LIKE_RAISES = 1.0
@@ -58,6 +58,10 @@ class Parts:
     likes: int  # as displayed (the shield's pending withdrawals still counted)
     reach: int
     withdrawals: int  # released ones only
+
+    def as_tuple(self) -> tuple:
+        """The fields in order (``Parts(*parts.as_tuple()) == parts``)."""
+        return tuple(getattr(self, field.name) for field in fields(self))
 
     @property
     def recency(self) -> float:

@@ -9,7 +9,7 @@ likes), whatever the page size.
 """
 
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -126,8 +126,9 @@ def feed_rank(viewer: User, at: datetime) -> list[Ranked]:
     return ranked
 
 
-def snapshot_rows(items: list[Ranked]) -> list[tuple[int, dict]]:
-    return [(item.photo_id, asdict(item.parts)) for item in items]
+def snapshot_rows(items: list[Ranked]) -> list[tuple[int, tuple]]:
+    """What a snapshot keeps of each item: plain tuples, quick to store and read back."""
+    return [(item.photo_id, item.parts.as_tuple()) for item in items]
 
 
 def snapshot_save(
@@ -149,7 +150,7 @@ def snapshot_load(viewer: User | AnonymousUser, token: str, *, kind: str = "feed
     return cache.get(_snapshot_key(kind, viewer, token))
 
 
-def current_feed(viewer: User, at: datetime) -> tuple[str, list[tuple[int, dict]]] | None:
+def current_feed(viewer: User, at: datetime) -> tuple[str, list[tuple[int, tuple]]] | None:
     """The viewer's snapshot of the last FEED_REUSE_SECONDS, while it still stands.
 
     Opening the home page again shortly after (a reload, coming back from a photo) shows
@@ -170,13 +171,16 @@ def current_feed(viewer: User, at: datetime) -> tuple[str, list[tuple[int, dict]
     return None if rows is None else (token, rows)
 
 
-def ranked_items(rows: list[tuple[int, dict]]) -> list[Ranked]:
+def ranked_items(rows: list[tuple[int, tuple]]) -> list[Ranked]:
     """Snapshot rows as ranked items: built for the page shown only, not all 300."""
-    return [Ranked(photo_id, Parts(**parts)) for photo_id, parts in rows]
+    return [Ranked(photo_id, Parts(*parts)) for photo_id, parts in rows]
+
+
+SNAPSHOT_FORMAT = 2  # raised whenever the rows change shape: older snapshots go unread
 
 
 def _snapshot_key(kind: str, viewer: User | AnonymousUser, token: str) -> str:
-    return f"{kind}-snapshot:{viewer.pk or 0}:{token}"
+    return f"{kind}-snapshot:v{SNAPSHOT_FORMAT}:{viewer.pk or 0}:{token}"
 
 
 def current_feed_key(viewer_id: int) -> str:
