@@ -33,6 +33,8 @@ def test_scrolling_loads_the_next_page_and_the_explanation_opens(page, screensho
         page.locator("a.load-more").scroll_into_view_if_needed()
         expect(cards).to_have_count(expected)
     expect(page.get_by_text("You're all caught up on the last 30 days.")).to_be_visible()
+    expect(page.get_by_role("heading", name="People on Likewise")).to_be_visible()
+    screenshot("end-of-feed")
 
     why = cards.first.locator("details.why")
     why.get_by_text("Why am I seeing this?").click()
@@ -40,7 +42,7 @@ def test_scrolling_loads_the_next_page_and_the_explanation_opens(page, screensho
     screenshot("why-open")
 
 
-def test_a_visitor_scrolls_explore_a_page_at_a_time(page, feed, settings):
+def test_a_visitor_scrolls_explore_a_page_at_a_time(page, screenshot, feed, settings):
     settings.PHOTOS_PER_PAGE = 2
     pages = []
     page.on("request", lambda request: "snapshot=" in request.url and pages.append(request.url))
@@ -54,3 +56,4 @@ def test_a_visitor_scrolls_explore_a_page_at_a_time(page, feed, settings):
     hrefs = [links.nth(n).get_attribute("href") for n in range(links.count())]
     assert len(set(hrefs)) == 5
     assert len(pages) == 2  # offsets 2 and 4
+    screenshot("explore")
