@@ -32,15 +32,18 @@ def alive(pid: int) -> bool:
 
 
 @postgres_only
-def test_a_killed_web_worker_loses_nothing_and_every_invariant_holds():
+def test_a_killed_web_worker_loses_nothing_and_every_invariant_holds(tmp_path):
     """Run as an operator would, in a process of its own (this one may already be running
-    an event loop: the browser tests' Playwright)."""
+    an event loop: the browser tests' Playwright), with media of its own: files another
+    database's photos left in the checkout's media folder (`make run`'s demo) would be
+    orphans to this one's check_integrity."""
     database = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}"
         f"/{database['NAME']}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
     }
     command = [sys.executable, "manage.py", "loadtest", "--clients", "8", "--seconds", "3"]
     command += ["--max-requests", "300", "--fault", "kill-worker", "--json"]
