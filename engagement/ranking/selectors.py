@@ -140,7 +140,7 @@ def snapshot_load(viewer: User | AnonymousUser, token: str, *, kind: str = "feed
 
 
 def current_feed(viewer: User, at: datetime) -> tuple[str, list[tuple[int, tuple]]] | None:
-    """The viewer's snapshot of the last FEED_REUSE_SECONDS, while it still stands.
+    """The viewer's snapshot of the last FEED_REUSE, while it still stands.
 
     Opening the home page again shortly after (a reload, coming back from a photo) shows
     the same order rather than ranking 300 photos again. It stands until the viewer
@@ -156,7 +156,7 @@ def current_feed(viewer: User, at: datetime) -> tuple[str, list[tuple[int, tuple
         or photo_selectors.home_feed(viewer).filter(created__gt=built).exists()
     ):
         return None
-    rows = cache.get(_snapshot_key("feed", viewer, token))
+    rows = snapshot_load(viewer, token)
     return None if rows is None else (token, rows)
 
 
@@ -306,21 +306,16 @@ def _public_to(viewer: User | None, at: datetime) -> QuerySet[Photo]:
     return public
 
 
-def explore_rank(viewer: User | None, at: datetime) -> list[tuple[int, int]]:
-    """(photo id, velocity) for explore, best first, EXPLORE_DEPTH deep: the week's
-    popular photos by engagement velocity (engagement.ranking.scoring), newer first among
-    equals, then the newest (velocity 0)."""
+def explore_rank(
+    viewer: User | None, at: datetime, *, depth: int = EXPLORE_DEPTH
+) -> list[tuple[int, int]]:
+    """(photo id, velocity) for explore, best first, ``depth`` deep: the week's popular
+    photos by engagement velocity (engagement.ranking.scoring), newer first among equals,
+    then the newest (velocity 0)."""
     popular = _popular_this_week(at)
     public = _public_to(viewer, at)
-    found = {
-        row.id: row
-        for row in (
-            Candidate(*values)
-            for values in public.filter(pk__in=[row[0] for row in popular]).values_list(
-                *Candidate._fields
-            )
-        )
-    }
+    shown = public.filter(pk__in=[row[0] for row in popular])
+    found = {values[0]: Candidate(*values) for values in shown.values_list(*Candidate._fields)}
     scored = []
     for photo_id, gained, voided, withdrawn in popular:
         photo = found.get(photo_id)
@@ -334,12 +329,12 @@ def explore_rank(viewer: User | None, at: datetime) -> list[tuple[int, int]]:
         if speed > 0:
             scored.append((speed, photo.created, photo_id))
     scored.sort(reverse=True)
-    rows = [(photo_id, speed) for speed, _, photo_id in scored[:EXPLORE_DEPTH]]
-    if len(rows) < EXPLORE_DEPTH:  # a quiet week: the newest follow
+    rows = [(photo_id, speed) for speed, _, photo_id in scored[:depth]]
+    if len(rows) < depth:  # a quiet week: the newest follow
         newest = (
             public.exclude(pk__in=[photo_id for photo_id, _ in rows])
             .order_by("-created", "-id")
-            .values_list("id", flat=True)[: EXPLORE_DEPTH - len(rows)]
+            .values_list("id", flat=True)[: depth - len(rows)]
         )
         rows += [(photo_id, 0) for photo_id in newest]
     return rows
@@ -372,7 +367,7 @@ def explore_photos(
 def explore(viewer: User | None, *, limit: int, at: datetime | None = None) -> list[Photo]:
     """The first ``limit`` photos of explore (the home page's grid for visitors)."""
     at = at or timezone.now()
-    return explore_photos(viewer, explore_rank(viewer, at)[:limit], at)
+    return explore_photos(viewer, explore_rank(viewer, at, depth=limit), at)
 
 
 def explore_reasons(photo: Photo, *, member: bool) -> list[str]:
