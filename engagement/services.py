@@ -23,6 +23,7 @@ from engagement.shield import window_start
 from engagement.signals import photo_liked, photo_unliked
 from engagement.tasks import engagement_event_dispatch
 from photos.models import Photo
+from photos.selectors import photo_for_action
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,36 @@ class LikeRefused:
     retry_after: int  # seconds until that limit's window resets
 
 
-def like_submit(*, user: User, photo: Photo, liked: bool) -> LikeRefused | None:
-    """A person asks to like (or unlike) a photo: count the attempt against their rate
-    limits; over a limit, record it for moderators (once per window) and change nothing;
-    otherwise set the state (like_set). Returns the refusal, or None."""
+@dataclass(frozen=True)
+class LikeSubmitted:
+    """What became of a like or unlike: the photo with the counts it left (or refused)."""
+
+    photo: Photo
+    refused: LikeRefused | None = None
+
+
+def like_submit(*, user: User, photo_id: int, liked: bool) -> LikeSubmitted:
+    """A person asks to like (or unlike) photo ``photo_id``: count the attempt against
+    their rate limits; over a limit, record it for moderators (once per window) and change
+    nothing; otherwise set the state (like_set). Raises Http404 if the photo is gone or
+    hidden from them.
+
+    The common case (a photo anyone may see, and a real change) is one statement that
+    checks the photo, changes it and returns it; anything else reads the photo first.
+    """
     exceeded, retry_after = consume_like_attempt(user)
     if exceeded:
+        photo = photo_for_action(photo_id, user)
         rate_limit_hit_record(user=user, photo=photo, scope=exceeded)
-        return LikeRefused(exceeded, retry_after)
+        return LikeSubmitted(photo, LikeRefused(exceeded, retry_after))
+    change, _window = _like_change(
+        user_id=user.pk, photo_id=photo_id, liked=liked, plainly_visible=True
+    )
+    if change is not None and change.photo is not None:
+        return LikeSubmitted(change.photo)
+    photo = photo_for_action(photo_id, user)
     like_set(user=user, photo=photo, liked=liked)
-    return None
+    return LikeSubmitted(photo)
 
 
 def like_set(*, user: User, photo: Photo, liked: bool) -> bool:
@@ -64,18 +85,33 @@ def like_set(*, user: User, photo: Photo, liked: bool) -> bool:
     own transaction (no BEGIN or COMMIT round trips), holding the photo's row, the one
     thing every like of a viral photo shares, only until it commits.
     """
-    now = timezone.now()
-    window = window_start(now) if get_policy().unlike_shield else None
-    change = statements.like_change(
-        user_id=user.pk, photo_id=photo.pk, liked=liked, at=now, window=window
-    )
+    change, window = _like_change(user_id=user.pk, photo_id=photo.pk, liked=liked)
     if change is None:
         return False
-    _event_dispatch_soon(change.event_id)
     photo.like_count, photo.shield_withdrawals = change.like_count, change.shield_withdrawals
     if change.in_window:
         photo.shield_window = window
     return True
+
+
+def _like_change(
+    *, user_id: int, photo_id: int, liked: bool, plainly_visible: bool = False
+) -> tuple[statements.LikeChange | None, datetime | None]:
+    """The change (None if none) and the shield window it was made in (None without
+    the shield); its side effects will run once it commits."""
+    now = timezone.now()
+    window = window_start(now) if get_policy().unlike_shield else None
+    change = statements.like_change(
+        user_id=user_id,
+        photo_id=photo_id,
+        liked=liked,
+        at=now,
+        window=window,
+        plainly_visible=plainly_visible,
+    )
+    if change is not None:
+        _event_dispatch_soon(change.event_id)
+    return change, window
 
 
 def _event_dispatch_soon(event_id: int) -> None:

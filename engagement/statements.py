@@ -17,8 +17,10 @@ from functools import cache
 
 from django.db import connection, transaction
 
+from accounts.models import User
 from engagement.models import EngagementEvent, Like
 from photos.models import Photo
+from photos.selectors import GRID_FIELDS
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,16 @@ class LikeChange:
     like_count: int
     shield_withdrawals: int
     in_window: bool  # the photo's shield window is the one the change was made in
+    # The photo's GRID_FIELDS as the change left them (PLAINLY_VISIBLE_ONLY changes only).
+    photo: Photo | None = None
+
+
+@cache
+def photo_fields() -> list[str]:
+    """The photo columns a plainly visible change returns: what a grid shows, in the
+    model's field order (Model.from_db takes them so)."""
+    grid = set(GRID_FIELDS)
+    return [field.attname for field in Photo._meta.concrete_fields if field.attname in grid]
 
 
 def _names(model) -> dict[str, str]:
@@ -40,14 +52,27 @@ def _names(model) -> dict[str, str]:
 
 
 @cache
-def _sql(*, liked: bool, shielded: bool, combined: bool) -> tuple[str, ...]:
+def _sql(
+    *, liked: bool, shielded: bool, combined: bool, plainly_visible: bool = False
+) -> tuple[str, ...]:
     """The statements of a like (``liked``) or an unlike, with or without the shield:
-    one combined statement, or the change, the event and the count in turn."""
-    like, event, photo = _names(Like), _names(EngagementEvent), _names(Photo)
+    one combined statement, or the change, the event and the count in turn. With
+    ``plainly_visible`` (combined only), the change happens only if the photo's owner is
+    active and the photo not hidden, and the photo's grid fields come back with it."""
+    like, event, photo, owner = _names(Like), _names(EngagementEvent), _names(Photo), _names(User)
+    gate = ""
+    if plainly_visible:
+        gate = (
+            f"EXISTS (SELECT 1 FROM {photo['table']} p JOIN {owner['table']} o"
+            f" ON o.{owner['id']} = p.{photo['owner']} WHERE p.{photo['id']} = %(photo)s"
+            f" AND o.{owner['is_active']} AND p.{photo['hidden_at']} IS NULL)"
+        )
     if not liked:
         change = (
             f"DELETE FROM {like['table']} WHERE {like['user']} = %(user)s"
-            f" AND {like['photo']} = %(photo)s RETURNING 0 AS took_back"
+            f" AND {like['photo']} = %(photo)s"
+            + (f" AND {gate}" if gate else "")
+            + " RETURNING 0 AS took_back"
         )
     else:
         created = "%(now)s"
@@ -77,7 +102,9 @@ def _sql(*, liked: bool, shielded: bool, combined: bool) -> tuple[str, ...]:
             )
         change = (
             f"INSERT INTO {like['table']} ({like['user']}, {like['photo']}, {like['created']})"
-            f" VALUES (%(user)s, %(photo)s, {created}) ON CONFLICT DO NOTHING"
+            f" SELECT %(user)s, %(photo)s, {created}"
+            + (f" WHERE {gate}" if gate else "")
+            + " ON CONFLICT DO NOTHING"
             f" RETURNING CASE WHEN {like['created']} < %(now)s THEN 1 ELSE 0 END AS took_back"
         )
     values = "%(user)s, %(photo)s, %(kind)s, %(now)s"
@@ -87,6 +114,8 @@ def _sql(*, liked: bool, shielded: bool, combined: bool) -> tuple[str, ...]:
         + (f" SELECT {values} FROM changed" if combined else f" VALUES ({values})")
         + f" RETURNING {event['id']} AS id"
     )
+    quote = connection.ops.quote_name
+    photo_columns = [Photo._meta.get_field(name).column for name in photo_fields()] if gate else []
     count, withdrawals, window = (
         photo["like_count"],
         photo["shield_withdrawals"],
@@ -110,12 +139,12 @@ def _sql(*, liked: bool, shielded: bool, combined: bool) -> tuple[str, ...]:
         + (" AND EXISTS (SELECT 1 FROM changed)" if combined else "")
         + f" RETURNING {count} AS like_count, {withdrawals} AS withdrawals,"
         f" CASE WHEN {window} = %(window)s THEN 1 ELSE 0 END AS in_window"
+        + "".join(f", {photo['table']}.{quote(name)}" for name in photo_columns)
     )
     if combined:
         return (
             f"WITH changed AS ({change}), logged AS ({log}), counted AS ({move})"
-            " SELECT logged.id, counted.like_count, counted.withdrawals, counted.in_window"
-            " FROM logged, counted",
+            " SELECT logged.id, counted.* FROM logged, counted",
         )
     return change, log, move
 
@@ -127,13 +156,24 @@ def _row(sql: str, params: dict) -> tuple | None:
 
 
 def like_change(
-    *, user_id: int, photo_id: int, liked: bool, at: datetime, window: datetime | None
+    *,
+    user_id: int,
+    photo_id: int,
+    liked: bool,
+    at: datetime,
+    window: datetime | None,
+    plainly_visible: bool = False,
 ) -> LikeChange | None:
     """Like (or unlike) unless it is so already (then None): the Like row, its event and
     the photo's counts, all or nothing. ``window`` is the shield's release window of
     ``at`` (None without the shield): an unlike in it stays displayed until it ends, and
     a like taking it back keeps the time it is displayed with (the like withdrawn; just
     before the window if that like predates the event log), so nothing visible moves.
+
+    ``plainly_visible`` changes nothing (None) unless the photo's owner is active and the
+    photo not hidden, and returns the photo, read in the same statement. SQLite cannot
+    return it with its change, so there it always answers None: the caller reads the
+    photo and changes it as usual.
     """
     adapt = connection.ops.adapt_datetimefield_value
     params = {
@@ -149,8 +189,12 @@ def like_change(
     }
     shielded = window is not None
     if connection.vendor == "postgresql":
-        (combined,) = _sql(liked=liked, shielded=shielded, combined=True)
+        (combined,) = _sql(
+            liked=liked, shielded=shielded, combined=True, plainly_visible=plainly_visible
+        )
         row = _row(combined, params)
+    elif plainly_visible:
+        return None
     else:
         change, log, move = _sql(liked=liked, shielded=shielded, combined=False)
         with transaction.atomic():
@@ -162,5 +206,6 @@ def like_change(
             row = (event_id, *_row(move, params))
     if row is None:
         return None
-    event_id, like_count, withdrawals, in_window = row
-    return LikeChange(event_id, like_count, withdrawals, bool(in_window))
+    event_id, like_count, withdrawals, in_window, *photo_values = row
+    photo = Photo.from_db(connection.alias, photo_fields(), photo_values) if photo_values else None
+    return LikeChange(event_id, like_count, withdrawals, bool(in_window), photo)

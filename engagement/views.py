@@ -155,23 +155,24 @@ def like_count_visibility(request: HttpRequest, photo_id: int) -> HttpResponse:
 @login_required
 def like(request: HttpRequest, photo_id: int) -> HttpResponse:
     """Set the like state the form asks for: ``liked=1`` likes, ``liked=0`` unlikes."""
-    photo = photo_selectors.photo_for_action(photo_id, request.user)
     desired = request.POST.get("liked")
     if desired not in ("0", "1"):
         return error_response(request, 400, _("Choose to like or to unlike."))
     liked = desired == "1"
     try:
-        refused = services.like_submit(user=request.user, photo=photo, liked=liked)
+        submitted = services.like_submit(user=request.user, photo_id=photo_id, liked=liked)
     except (OperationalError, InterfaceError):
-        if not _holds_after_losing_the_database(request.user, photo, liked=liked):
+        photo = _holding_after_losing_the_database(request.user, photo_id, liked=liked)
+        if photo is None:
             raise
-        refused = None
-    if refused:
+        submitted = services.LikeSubmitted(photo)
+    photo = submitted.photo
+    if submitted.refused:
         return error_response(
             request,
             429,
             _("You're liking and unliking very fast. Nothing changed; try again later."),
-            retry_after=refused.retry_after,
+            retry_after=submitted.refused.retry_after,
         )
     now = timezone.now()
     # The heart empties at once but, under the shield, the count waits: say so, and when.
@@ -180,7 +181,7 @@ def like(request: HttpRequest, photo_id: int) -> HttpResponse:
         if counted_line:
             messages.info(request, counted_line)
         return redirect(safe_next_url(request, photo.get_absolute_url()))
-    # like_set moved the counts in memory: the control is drawn without reading again.
+    # like_submit has the counts the change left: the control is drawn without reading.
     photo.like_state = selectors.like_state(request.user, photo, liked=liked, at=now)
     context = {
         "photo": photo,
@@ -190,22 +191,20 @@ def like(request: HttpRequest, photo_id: int) -> HttpResponse:
     return render(request, "photos/detail.html#like_control", context)
 
 
-def _holds_after_losing_the_database(user: User, photo: Photo, *, liked: bool) -> bool:
-    """Whether the state a like or unlike asked for holds, after the database connection
-    failed under it (a restart, a network cut): the change may have committed before the
-    answer was lost. The request states the desired state, so the truth answers it; then
-    the person is told it worked rather than that it failed (their retry would change
-    nothing), and its side effects are safe in the outbox. Without a database to ask,
-    the failure stands (answered 503, see config.views.server_error)."""
+def _holding_after_losing_the_database(user: User, photo_id: int, *, liked: bool) -> Photo | None:
+    """The photo, if the state a like or unlike asked for holds after the database
+    connection failed under it (a restart, a network cut): the change may have committed
+    before the answer was lost. The request states the desired state, so the truth
+    answers it; then the person is told it worked rather than that it failed (their retry
+    would change nothing), and its side effects are safe in the outbox. Without a
+    database to ask, the failure stands (answered 503, see config.views.server_error)."""
     if connection.errors_occurred and not connection.is_usable():
         connection.close()  # the next query opens a fresh one
     try:
-        holds = selectors.is_liked(user, photo) == liked
+        photo = photo_selectors.photo_for_action(photo_id, user)
+        return photo if selectors.is_liked(user, photo) == liked else None
     except (OperationalError, InterfaceError):
-        return False
-    if holds:
-        photo.refresh_from_db(fields=["like_count", "shield_window", "shield_withdrawals"])
-    return holds
+        return None
 
 
 def _unlike_counted_line(at: datetime) -> str:

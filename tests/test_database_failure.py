@@ -7,7 +7,7 @@ from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 
-from engagement import services
+from engagement import statements
 from engagement.models import Like
 from tests.factories import PhotoFactory
 
@@ -26,15 +26,15 @@ def fan_browser(fan) -> Client:
 
 
 def lose_the_database(monkeypatch, *, after_commit: bool) -> None:
-    """like_set fails as if the connection dropped, after its change committed or before."""
-    real_like_set = services.like_set
+    """The like's write fails as if the connection dropped, after it committed or before."""
+    real_like_change = statements.like_change
 
-    def like_set(**kwargs) -> bool:
-        if after_commit:
-            real_like_set(**kwargs)
+    def like_change(**kwargs):
+        if after_commit:  # the change itself, whichever way the view asked for it
+            real_like_change(**{**kwargs, "plainly_visible": False})
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "like_set", like_set)
+    monkeypatch.setattr(statements, "like_change", like_change)
 
 
 def test_a_like_that_committed_before_the_connection_dropped_is_reported_as_done(

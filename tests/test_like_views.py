@@ -5,6 +5,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from engagement.models import EngagementEvent, Like
 from engagement.services import like_set
@@ -231,6 +232,47 @@ def test_liking_a_photo_that_never_existed_is_a_404_toast_for_htmx(fan_client, h
     assert response.status_code == 404
     assert "<html" not in page_text(response)
     assert not Like.objects.exists()
+
+
+def test_liking_a_photo_of_a_suspended_person_is_a_404_and_changes_nothing(
+    fan_client, owner, photo, htmx_headers
+):
+    owner.is_active = False
+    owner.save(update_fields=["is_active"])
+
+    response = fan_client.post(like_url(photo), {"liked": "1"}, headers=htmx_headers)
+
+    assert response.status_code == 404
+    assert_untouched(photo)
+
+
+def test_the_owner_and_moderators_may_still_like_a_photo_moderators_hid(
+    owner_client, moderator, photo, htmx_headers
+):
+    Photo.objects.filter(pk=photo.pk).update(hidden_at=timezone.now())
+    moderator_client = Client()
+    moderator_client.force_login(moderator)
+
+    for client in (owner_client, moderator_client):
+        response = client.post(like_url(photo), {"liked": "1"}, headers=htmx_headers)
+        assert response.status_code == 200
+        assert pressed(page_text(response)) == "true"
+
+    assert like_count(photo) == 2
+
+
+def test_liking_what_is_already_liked_answers_with_the_state_and_writes_nothing(
+    fan_client, fan, photo, htmx_headers
+):
+    like_set(user=fan, photo=photo, liked=True)
+
+    response = fan_client.post(like_url(photo), {"liked": "1"}, headers=htmx_headers)
+
+    assert response.status_code == 200
+    assert pressed(page_text(response)) == "true"
+    assert "1 like" in page_text(response)
+    assert EngagementEvent.objects.count() == 1
+    assert like_count(photo) == 1
 
 
 def test_post_without_csrf_token_is_refused_and_changes_nothing(fan, photo):
