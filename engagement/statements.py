@@ -18,6 +18,7 @@ from functools import cache
 from django.db import connection, transaction
 
 from accounts.models import User
+from config.queries import prepared_cursor
 from engagement.models import EngagementEvent, Like
 from photos.models import Photo
 from photos.selectors import GRID_FIELDS
@@ -149,8 +150,8 @@ def _sql(
     return change, log, move
 
 
-def _row(sql: str, params: dict) -> tuple | None:
-    with connection.cursor() as cursor:
+def _row(sql: str, params: dict, *, prepared: bool = False) -> tuple | None:
+    with prepared_cursor() if prepared else connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 
@@ -192,7 +193,7 @@ def like_change(
         (combined,) = _sql(
             liked=liked, shielded=shielded, combined=True, plainly_visible=plainly_visible
         )
-        row = _row(combined, params)
+        row = _row(combined, params, prepared=True)
     elif plainly_visible:
         return None
     else:

@@ -112,6 +112,13 @@ if DATABASE_URL:
         # leaves the server's setting alone.
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "DATABASE_PREPARED", True
+    ):
+        # Lets config.queries.prepared_cursor prepare the statements it runs (the like's
+        # write); no other cursor prepares anything. DATABASE_PREPARED=0 behind a pooler
+        # in transaction mode (PgBouncer's), which cannot keep prepared statements.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
         "DATABASE_POOL", True
     ):
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
