@@ -141,10 +141,13 @@ def event_dispatch(*, event_id: int) -> bool:
         # new likes and the photo go on unhindered.
         EngagementEvent.objects.select_for_update(of=("self", "actor"), no_key=True)
         .select_related("actor", "photo")
-        .filter(pk=event_id, dispatched_at__isnull=True)
+        .filter(pk=event_id)
         .first()
     )
-    if event is None:
+    # Dispatched or not is checked here, not in the query: asked for both, PostgreSQL
+    # may walk the index of undispatched events (dead entries of ones dispatched since
+    # it was last vacuumed included) instead of looking the event up by its key.
+    if event is None or event.dispatched_at is not None:
         return False
     signal = photo_liked if event.kind == EngagementEvent.Kind.LIKE else photo_unliked
     extra = {"voided": True} if event.kind == EngagementEvent.Kind.VOID else {}
