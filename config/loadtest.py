@@ -324,6 +324,12 @@ def process_stats() -> dict[int, list[str]]:
     return stats
 
 
+def _cpu_used(stats: dict[int, list[str]], pids) -> float:
+    """CPU seconds (user and system) used so far by the live processes among ``pids``."""
+    ticks = sum(int(stats[pid][11]) + int(stats[pid][12]) for pid in pids if pid in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Servers:
     """gunicorn and one task worker, each in its own process group. The task worker is
@@ -336,6 +342,7 @@ class Servers:
     logs: Path
     tasks: subprocess.Popen = field(init=False)
     tasks_started: list[int] = field(default_factory=list)
+    tasks_cpu: dict[int, float] = field(default_factory=dict)  # CPU seconds by process
     stopping: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -345,6 +352,7 @@ class Servers:
 
     def supervise_tasks(self) -> None:
         while not self.stopping.wait(0.5):
+            self.sample_tasks_cpu(process_stats())
             if self.tasks.poll() is not None:
                 self.tasks = self.start_tasks()
                 self.tasks_started.append(self.tasks.pid)
@@ -354,15 +362,19 @@ class Servers:
         return [pid for pid, fields in process_stats().items() if int(fields[1]) == self.web.pid]
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time used so far by the live gunicorn workers and by the task worker."""
+        """CPU time used so far by the live gunicorn workers and by every task worker
+        started (one that exited counts as last sampled)."""
         stats = process_stats()
         workers = set(self.web_workers())
+        self.sample_tasks_cpu(stats)
+        return {"web": _cpu_used(stats, workers), "tasks": sum(self.tasks_cpu.values())}
 
-        def used(pids) -> float:
-            ticks = sum(int(stats[pid][11]) + int(stats[pid][12]) for pid in pids if pid in stats)
-            return ticks / os.sysconf("SC_CLK_TCK")
-
-        return {"web": used(workers), "tasks": used([self.tasks.pid])}
+    def sample_tasks_cpu(self, stats: dict[int, list[str]]) -> None:
+        """Note the task worker's CPU so far. A worker that exits (and is started again)
+        keeps its last sample, taken at most half a second before it ended."""
+        pid = self.tasks.pid
+        if pid in stats:
+            self.tasks_cpu[pid] = _cpu_used(stats, [pid])
 
     def processes(self) -> list[int]:
         return [self.web.pid, *self.web_workers(), *self.tasks_started]

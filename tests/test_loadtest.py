@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from accounts.models import User
+from config.loadtest import Servers
 from tests.postgres import POSTGRES_ONLY
 
 
@@ -75,3 +77,31 @@ def test_a_killed_web_worker_loses_nothing_and_every_invariant_holds(tmp_path):
 def test_on_sqlite_it_refuses_to_run_and_says_what_it_needs():
     with pytest.raises(CommandError, match="needs PostgreSQL"):
         call_command("loadtest", clients=1, seconds=1)
+
+
+def test_the_task_workers_cpu_is_still_counted_after_it_was_restarted(tmp_path):
+    """A task worker that exits is started again (as a supervisor would); the CPU the
+    first one used stays in the phase's total instead of making it negative."""
+    busy_then_exit = (
+        "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass"
+    )
+    started = []
+
+    def start_tasks() -> subprocess.Popen:
+        code = busy_then_exit if not started else "import time; time.sleep(60)"
+        started.append(subprocess.Popen([sys.executable, "-c", code], start_new_session=True))
+        return started[-1]
+
+    web = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    servers = Servers(0, web, start_tasks, tmp_path)
+    try:
+        before = servers.cpu_seconds()["tasks"]
+        deadline = time.monotonic() + 30
+        while len(started) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        after = servers.cpu_seconds()["tasks"]
+    finally:
+        servers.stop()
+
+    assert len(started) == 2  # restarted once
+    assert after - before >= 0.3
