@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
@@ -28,18 +29,25 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
     and wrapped like any other; with DATABASE_PREPARED=0 (a pooler in transaction mode,
     which cannot keep them) they run unprepared.
     """
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparingCursor(ServerBindingCursor):
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
-
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    raw = PreparingCursor(connection.connection)
+    raw = _preparing_cursor_class()(connection.connection)
     if connection.queries_logged:
         cursor = connection.make_debug_cursor(raw)
     else:
         cursor = connection.make_cursor(raw)
     with cursor:
         yield cursor
+
+
+@cache
+def _preparing_cursor_class() -> type:
+    """Django's server-binding cursor, asking psycopg to prepare every statement (made
+    on first use: the PostgreSQL backend's module needs psycopg)."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparingCursor
