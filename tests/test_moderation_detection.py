@@ -229,3 +229,15 @@ def test_voided_likes_are_never_evidence_of_churn(veteran, photo):
     )
 
     assert detection.detect_churn(user=veteran, photo=photo, at=at(2)) is None
+
+
+@pytest.mark.parametrize("joined_days_ago", [1, 400])
+def test_the_detectors_after_an_event_share_one_read_of_the_persons_events(
+    photo, django_assert_num_queries, joined_days_ago
+):
+    """Workers run them after every like and unlike: one query when nothing is found."""
+    person = UserFactory(date_joined=T0 - timedelta(days=joined_days_ago))
+    last = churn(user=person, photo=photo, cycles=2)
+
+    with django_assert_num_queries(1):
+        assert detection.detect_after_event(user=person, photo=photo, at=last) == []

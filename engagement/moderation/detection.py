@@ -24,15 +24,38 @@ def _severity(found: int, threshold: int) -> int:
     return Severity.HIGH if found >= 2 * threshold else Severity.MEDIUM
 
 
-def _events(user: User, since: datetime, at: datetime) -> QuerySet[EngagementEvent]:
-    return EngagementEvent.objects.filter(actor=user, created__gt=since, created__lte=at)
+def _events(
+    user: User, since: datetime, at: datetime, recent: list[EngagementEvent] | None
+) -> list[EngagementEvent]:
+    """``user``'s events in (since, at]: picked from ``recent`` when the caller read them
+    already (detect_after_event reads once for every detector), else read now."""
+    if recent is not None:
+        return [event for event in recent if since < event.created <= at]
+    return list(_read(user, since, at))
 
 
-def detect_churn(*, user: User, photo: Photo, at: datetime) -> Flag | None:
+def _read(user: User, since: datetime, at: datetime) -> QuerySet[EngagementEvent]:
+    """What the detectors need of the events (evidence is kept by id)."""
+    return EngagementEvent.objects.filter(actor=user, created__gt=since, created__lte=at).only(
+        "id", "photo_id", "kind", "created"
+    )
+
+
+def _is_new(user: User, at: datetime) -> bool:
+    return user.date_joined >= at - timedelta(days=settings.MODERATION_NEW_ACCOUNT_DAYS)
+
+
+def detect_churn(
+    *, user: User, photo: Photo, at: datetime, recent: list[EngagementEvent] | None = None
+) -> Flag | None:
     """The same person liking and unliking the same photo over and over."""
     threshold = settings.MODERATION_CHURN_CYCLES
     since = at - timedelta(minutes=settings.MODERATION_CHURN_MINUTES)
-    events = list(_events(user, since, at).filter(photo=photo, kind__in=[Kind.LIKE, Kind.UNLIKE]))
+    events = [
+        event
+        for event in _events(user, since, at, recent)
+        if event.photo_id == photo.pk and event.kind in (Kind.LIKE, Kind.UNLIKE)
+    ]
     cycles = sum(1 for event in events if event.kind == Kind.UNLIKE)
     if cycles < threshold:
         return None
@@ -46,10 +69,13 @@ def detect_churn(*, user: User, photo: Photo, at: datetime) -> Flag | None:
     )
 
 
-def detect_burst(*, user: User, at: datetime) -> Flag | None:
+def detect_burst(
+    *, user: User, at: datetime, recent: list[EngagementEvent] | None = None
+) -> Flag | None:
     """Many likes in one minute across photos."""
     threshold = settings.MODERATION_BURST_LIKES_PER_MINUTE
-    events = list(_events(user, at - timedelta(minutes=1), at).filter(kind=Kind.LIKE))
+    since = at - timedelta(minutes=1)
+    events = [event for event in _events(user, since, at, recent) if event.kind == Kind.LIKE]
     if len(events) < threshold or len({event.photo_id for event in events}) < 2:
         return None
     return flag_raise(
@@ -61,11 +87,13 @@ def detect_burst(*, user: User, at: datetime) -> Flag | None:
     )
 
 
-def detect_sweep(*, user: User, at: datetime) -> Flag | None:
+def detect_sweep(
+    *, user: User, at: datetime, recent: list[EngagementEvent] | None = None
+) -> Flag | None:
     """One person withdrawing many likes, on different photos, at once."""
     threshold = settings.MODERATION_SWEEP_WITHDRAWALS
     since = at - timedelta(minutes=settings.MODERATION_SWEEP_MINUTES)
-    events = list(_events(user, since, at).filter(kind=Kind.UNLIKE))
+    events = [event for event in _events(user, since, at, recent) if event.kind == Kind.UNLIKE]
     photos = len({event.photo_id for event in events})
     if photos < threshold:
         return None
@@ -78,20 +106,26 @@ def detect_sweep(*, user: User, at: datetime) -> Flag | None:
     )
 
 
-def detect_new_account(*, user: User, at: datetime) -> Flag | None:
+def detect_new_account(
+    *, user: User, at: datetime, recent: list[EngagementEvent] | None = None
+) -> Flag | None:
     """An account a few days old liking and unliking far more than people do."""
-    if user.date_joined < at - timedelta(days=settings.MODERATION_NEW_ACCOUNT_DAYS):
+    if not _is_new(user, at):
         return None
     threshold = settings.MODERATION_NEW_ACCOUNT_EVENTS_PER_HOUR
-    events = _events(user, at - timedelta(hours=1), at).filter(kind__in=[Kind.LIKE, Kind.UNLIKE])
-    found = events.count()
-    if found < threshold:
+    since = at - timedelta(hours=1)
+    events = [
+        event
+        for event in _events(user, since, at, recent)
+        if event.kind in (Kind.LIKE, Kind.UNLIKE)
+    ]
+    if len(events) < threshold:
         return None
     return flag_raise(
         kind=Flag.Kind.NEW_ACCOUNT,
         subject=user,
-        severity=_severity(found, threshold),
-        events=list(events),
+        severity=_severity(len(events), threshold),
+        events=events,
         at=at,
     )
 
@@ -114,11 +148,16 @@ def detect_rate_limit_hits(*, user: User, at: datetime) -> Flag | None:
 
 
 def detect_after_event(*, user: User, photo: Photo, at: datetime) -> list[Flag]:
-    """Every engagement detector, for one like or unlike by ``user`` on ``photo``."""
+    """Every engagement detector, for one like or unlike by ``user`` on ``photo``: the
+    person's events are read once, as far back as the longest of their windows."""
+    minutes = [settings.MODERATION_CHURN_MINUTES, 1, settings.MODERATION_SWEEP_MINUTES]
+    if _is_new(user, at):
+        minutes.append(60)
+    recent = list(_read(user, at - timedelta(minutes=max(minutes)), at))
     found = [
-        detect_churn(user=user, photo=photo, at=at),
-        detect_burst(user=user, at=at),
-        detect_sweep(user=user, at=at),
-        detect_new_account(user=user, at=at),
+        detect_churn(user=user, photo=photo, at=at, recent=recent),
+        detect_burst(user=user, at=at, recent=recent),
+        detect_sweep(user=user, at=at, recent=recent),
+        detect_new_account(user=user, at=at, recent=recent),
     ]
     return [flag for flag in found if flag is not None]
