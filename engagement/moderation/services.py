@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,11 +86,10 @@ def flag_raise(
         created=at,
         last_seen=at,
     )
-    if not created:
-        Flag.objects.filter(pk=flag.pk).update(
-            severity=Greatest(F("severity"), severity), last_seen=Greatest(F("last_seen"), at)
-        )
-        flag.refresh_from_db()
+    if not created:  # locked by _open_or_create until this commits
+        flag.severity = max(flag.severity, severity)
+        flag.last_seen = max(flag.last_seen, at)
+        flag.save(update_fields=["severity", "last_seen"])
     flag.events.add(*events)
     flag.rate_limit_hits.add(*hits)
     return flag
