@@ -140,7 +140,7 @@ def event_dispatch(*, event_id: int) -> bool:
         # and its unlike's never miss each other's uncommitted rows, while the person's
         # new likes and the photo go on unhindered.
         EngagementEvent.objects.select_for_update(of=("self", "actor"), no_key=True)
-        .select_related("actor", "photo")
+        .select_related("actor", "photo__owner")
         .filter(pk=event_id)
         .first()
     )

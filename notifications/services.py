@@ -159,7 +159,7 @@ def _still_liked(user: User, photo: Photo) -> bool:
 def like_notify(*, liker: User, photo: Photo, at: datetime) -> None:
     """React to a committed like: notify the owner if the like still stands."""
     policy = get_policy()
-    owner = User.objects.get(pk=photo.owner_id)
+    owner = photo.owner
     if not policy.notify_owner_of_like or not _wants_like_notification(owner, liker, photo):
         return
     if not _still_liked(liker, photo):
@@ -179,7 +179,7 @@ def unlike_notify(*, liker: User, photo: Photo, at: datetime, voided: bool = Fal
     A like a moderator voided leaves at once and never notifies anyone.
     """
     policy = get_policy()
-    owner = User.objects.get(pk=photo.owner_id)
+    owner = photo.owner
     if (voided or policy.withdraw_like_notification_on_unlike) and not _still_liked(liker, photo):
         notification_withdraw(
             recipient=owner,
