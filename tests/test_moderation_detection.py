@@ -4,13 +4,16 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
 
 from engagement.models import EngagementEvent, RateLimitHit
-from engagement.moderation import detection
-from engagement.moderation.models import Flag, Severity, Status
-from engagement.services import like_set
+from engagement.moderation import detection, tasks
+from engagement.moderation.models import DetectionDue, Flag, Severity, Status
+from engagement.services import event_dispatch, events_undispatched, like_set
 from tests.factories import PhotoFactory, UserFactory
 from tests.moderation_history import T0, at, churn, frozen, like_at
+
+TASK = "engagement.moderation.tasks.detect_due"
 
 
 @pytest.fixture
@@ -241,3 +244,35 @@ def test_the_detectors_after_an_event_share_one_read_of_the_persons_events(
 
     with django_assert_num_queries(1):
         assert detection.detect_after_event(user=person, photo=photo, at=last) == []
+
+
+def test_a_persons_events_waiting_for_a_worker_queue_one_detection_that_sees_them_all(
+    veteran, photo, settings
+):
+    """With a database queue the detectors run in a worker: however many of a person's
+    likes and unlikes are dispatched before it gets there, they queue one task, which
+    flags what detection after each of them would have, and a later event queues anew."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    last = churn(user=veteran, photo=photo, cycles=3)
+    for event_id in events_undispatched():
+        event_dispatch(event_id=event_id)
+
+    queued = DBTaskResult.objects.filter(task_path=TASK)
+    assert queued.count() == 1
+    assert queued.get().args_kwargs["kwargs"] == {"person_id": veteran.pk}
+    assert not Flag.objects.exists()
+
+    tasks.detect_due.func(**queued.get().args_kwargs["kwargs"])
+
+    flag = Flag.objects.get()
+    assert (flag.kind, flag.subject, flag.photo) == (Flag.Kind.CHURN, veteran, photo)
+    assert flag.events.count() == 6 and flag.last_seen == last
+    assert not DetectionDue.objects.exists()
+    # Run again (a worker died after it, say): nothing is due, nothing changes.
+    assert detection.detect_due(person_id=veteran.pk) == []
+
+    like_at(at(30), user=veteran, photo=photo)
+    (event_id,) = events_undispatched()
+    event_dispatch(event_id=event_id)
+    assert queued.count() == 2
+    assert DetectionDue.objects.get().since == at(30)

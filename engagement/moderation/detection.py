@@ -9,11 +9,12 @@ Thresholds live in settings (MODERATION_*).
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 
 from accounts.models import User
 from engagement.models import EngagementEvent, RateLimitHit
-from engagement.moderation.models import Flag, Severity
+from engagement.moderation.models import DetectionDue, Flag, Severity
 from engagement.moderation.services import flag_raise
 from photos.models import Photo
 
@@ -147,13 +148,22 @@ def detect_rate_limit_hits(*, user: User, at: datetime) -> Flag | None:
     )
 
 
-def detect_after_event(*, user: User, photo: Photo, at: datetime) -> list[Flag]:
-    """Every engagement detector, for one like or unlike by ``user`` on ``photo``: the
-    person's events are read once, as far back as the longest of their windows."""
+def _lookback(user: User, at: datetime) -> timedelta:
+    """The longest window any detector looks back over from ``at``."""
     minutes = [settings.MODERATION_CHURN_MINUTES, 1, settings.MODERATION_SWEEP_MINUTES]
     if _is_new(user, at):
         minutes.append(60)
-    recent = list(_read(user, at - timedelta(minutes=max(minutes)), at))
+    return timedelta(minutes=max(minutes))
+
+
+def detect_after_event(
+    *, user: User, photo: Photo, at: datetime, recent: list[EngagementEvent] | None = None
+) -> list[Flag]:
+    """Every engagement detector, for one like or unlike by ``user`` on ``photo``: the
+    person's events are read once (or taken from ``recent``, which must reach back the
+    longest window from ``at``)."""
+    if recent is None:
+        recent = list(_read(user, at - _lookback(user, at), at))
     found = [
         detect_churn(user=user, photo=photo, at=at, recent=recent),
         detect_burst(user=user, at=at, recent=recent),
@@ -161,3 +171,28 @@ def detect_after_event(*, user: User, photo: Photo, at: datetime) -> list[Flag]:
         detect_new_account(user=user, at=at, recent=recent),
     ]
     return [flag for flag in found if flag is not None]
+
+
+@transaction.atomic
+def detect_due(*, person_id: int) -> list[Flag]:
+    """Run the detectors after each of a person's likes and unlikes that are due
+    (DetectionDue), as detect_after_event would have one by one, and clear them. Their
+    events are read once. The person's row is locked as their events' dispatch locks it:
+    an event dispatched meanwhile waits, then notes itself due again (a new task)."""
+    person = User.objects.select_for_update(no_key=True).filter(pk=person_id).first()
+    due = DetectionDue.objects.filter(person_id=person_id).first()
+    if person is None or due is None:
+        return []
+    DetectionDue.objects.filter(person_id=person_id).delete()
+    recent = list(_read(person, due.since - _lookback(person, due.since), due.until))
+    engaged = sorted(
+        (event.created, event.photo_id)
+        for event in recent
+        if event.created >= due.since and event.kind in (Kind.LIKE, Kind.UNLIKE)
+    )
+    photos = Photo.objects.in_bulk({photo_id for _at, photo_id in engaged})
+    flags = []
+    for at, photo_id in dict.fromkeys(engaged):
+        if photo_id in photos:  # a photo deleted since has nothing left to flag
+            flags += detect_after_event(user=person, photo=photos[photo_id], at=at, recent=recent)
+    return flags

@@ -236,3 +236,19 @@ class ModerationAction(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Moderation actions cannot be deleted.")
+
+
+class DetectionDue(models.Model):
+    """A person whose likes and unlikes from ``since`` to ``until`` have not been through
+    the detectors yet: one row per person, written by each event's dispatch, deleted by
+    the task that runs them (engagement.moderation.detection.detect_due). However many
+    events arrive before a worker gets to it, they queue one task."""
+
+    person = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    since = models.DateTimeField()
+    until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.since:%H:%M:%S} to {self.until:%H:%M:%S}"

@@ -6,18 +6,18 @@ from django.db.models.signals import post_save
 
 from config.tasks import enqueue_with_change
 from engagement.models import RateLimitHit
-from engagement.moderation import tasks
+from engagement.moderation import services, tasks
 from engagement.signals import photo_liked, photo_unliked
 
 
 def on_engagement(sender, *, user, photo, at, voided: bool = False, **kwargs) -> None:
-    """Sent while the event is dispatched: detection is queued with the dispatch (and run
-    once it commits, without holding the dispatch's locks)."""
+    """Sent while the event is dispatched: the person's engagement is noted as due for
+    detection, and the first note queues the task with the dispatch (run once it
+    commits, without holding the dispatch's locks); later events join that task."""
     if voided:  # a moderator's doing, not the person's
         return
-    enqueue_with_change(
-        tasks.detect_after_event, user_id=user.pk, photo_id=photo.pk, at=at.isoformat()
-    )
+    if services.detection_due(person=user, at=at):
+        enqueue_with_change(tasks.detect_due, person_id=user.pk)
 
 
 def on_rate_limit_hit(sender, *, instance, created, **kwargs) -> None:

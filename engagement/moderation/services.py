@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,7 @@ from accounts.models import User
 from engagement import services as engagement_services
 from engagement.models import EngagementEvent, RateLimitHit
 from engagement.moderation.models import (
+    DetectionDue,
     Flag,
     ModerationAction,
     Report,
@@ -47,6 +49,23 @@ def _open_or_create(model: type[Item], *, subject: User, photo: Photo | None, **
             return model.objects.create(**key, **create), True
     except IntegrityError:
         return rows.get(), False
+
+
+def detection_due(*, person: User, at: datetime) -> bool:
+    """Note that ``person``'s like or unlike at ``at`` is due for the detectors. Returns
+    True for the first note since they last ran (the caller queues the task that runs
+    them), False when some are already due: that task will cover this one too.
+
+    Called while the event is dispatched, with the person's row locked (as the task
+    locks it), so two notes for one person never both find nothing to widen.
+    """
+    widened = DetectionDue.objects.filter(person=person).update(
+        since=Least(F("since"), at), until=Greatest(F("until"), at)
+    )
+    if widened:
+        return False
+    DetectionDue.objects.create(person=person, since=at, until=at)
+    return True
 
 
 @transaction.atomic

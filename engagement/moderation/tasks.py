@@ -12,7 +12,14 @@ from photos.models import Photo
 
 
 @task
+def detect_due(*, person_id: int) -> None:
+    detection.detect_due(person_id=person_id)
+
+
+@task
 def detect_after_event(*, user_id: int, photo_id: int, at: str) -> None:
+    """One event's detection, as queued before detect_due: kept so that tasks already
+    in a database queue when this release starts still run."""
     user = User.objects.filter(pk=user_id).first()
     photo = Photo.objects.filter(pk=photo_id).first()
     if user is not None and photo is not None:
