@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from engagement.models import EngagementEvent, RateLimitHit
@@ -276,3 +277,26 @@ def test_a_persons_events_waiting_for_a_worker_queue_one_detection_that_sees_the
     event_dispatch(event_id=event_id)
     assert queued.count() == 2
     assert DetectionDue.objects.get().since == at(30)
+
+
+def test_detection_whose_task_was_lost_is_queued_again_by_the_workers(veteran, photo, settings):
+    """While a person's detection is due, their new events only widen it: if its task
+    gave up (or was lost), the workers' minute sweep queues another."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    churn(user=veteran, photo=photo, cycles=3)
+    for event_id in events_undispatched():
+        event_dispatch(event_id=event_id)
+    DBTaskResult.objects.all().delete()  # the task failed for good
+    fresh = UserFactory()
+    DetectionDue.objects.create(person=fresh, since=at(0), until=at(0))
+    DetectionDue.objects.filter(person=veteran).update(
+        queued_at=timezone.now() - timedelta(minutes=6)
+    )
+
+    assert tasks.detect_due_requeue_stale(older_than=timedelta(minutes=5)) == 1
+    assert tasks.detect_due_requeue_stale(older_than=timedelta(minutes=5)) == 0
+
+    (queued,) = DBTaskResult.objects.filter(task_path=TASK)
+    assert queued.args_kwargs["kwargs"] == {"person_id": veteran.pk}
+    tasks.detect_due.func(**queued.args_kwargs["kwargs"])
+    assert Flag.objects.get().subject == veteran

@@ -242,13 +242,15 @@ class DetectionDue(models.Model):
     """A person whose likes and unlikes from ``since`` to ``until`` have not been through
     the detectors yet: one row per person, written by each event's dispatch, deleted by
     the task that runs them (engagement.moderation.detection.detect_due). However many
-    events arrive before a worker gets to it, they queue one task."""
+    events arrive before a worker gets to it, they queue one task; if that task is lost
+    or gives up, workers queue another once ``queued_at`` is TASK_STALE_SECONDS old."""
 
     person = models.OneToOneField(
         settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+"
     )
     since = models.DateTimeField()
     until = models.DateTimeField()
+    queued_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.since:%H:%M:%S} to {self.until:%H:%M:%S}"

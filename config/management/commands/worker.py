@@ -4,8 +4,9 @@ It runs django-tasks-db's worker loop; beside it, a thread drains the engagement
 (every like, unlike or void is an EngagementEvent row whose side effects run once, see
 engagement.services.event_dispatch) every ``--interval``, retrying a failing event after
 2, 4, 8... s; and before it starts and then every minute it puts back in the queue any
-task whose worker died mid-run (see config.tasks). Run as many workers as needed: each
-event is dispatched once whichever worker gets it.
+task whose worker died mid-run (see config.tasks), and queues detection again for people
+whose detection task was lost (engagement.moderation.tasks.detect_due_requeue_stale).
+Run as many workers as needed: each event is dispatched once whichever worker gets it.
 """
 
 import logging
@@ -19,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 
 from config.tasks import retry_delay, stores_tasks_in_database, tasks_requeue_stale
+from engagement.moderation.tasks import detect_due_requeue_stale
 from engagement.services import event_dispatch, events_undispatched
 
 logger = logging.getLogger(__name__)
@@ -58,6 +60,8 @@ class Command(BaseCommand):
     def requeue(self, stale_after: timedelta) -> None:
         if count := tasks_requeue_stale(older_than=stale_after):
             self.stderr.write(f"Requeued {count} task(s) whose worker stopped mid-run.")
+        if count := detect_due_requeue_stale(older_than=stale_after):
+            self.stderr.write(f"Queued detection again for {count} person(s): its task was lost.")
 
     def keep_requeueing(self, stop: threading.Event, stale_after: timedelta) -> None:
         while not stop.wait(60):
