@@ -32,12 +32,12 @@ class LikeChange:
     like_count: int
     shield_withdrawals: int
     in_window: bool  # the photo's shield window is the one the change was made in
-    # The photo's GRID_FIELDS as the change left them (PLAINLY_VISIBLE_ONLY changes only).
+    # The photo's grid fields as the change left them (``plainly_visible`` changes only).
     photo: Photo | None = None
 
 
 @cache
-def photo_fields() -> list[str]:
+def _photo_fields() -> list[str]:
     """The photo columns a plainly visible change returns: what a grid shows, in the
     model's field order (Model.from_db takes them so)."""
     grid = set(GRID_FIELDS)
@@ -115,8 +115,7 @@ def _sql(
         + (f" SELECT {values} FROM changed" if combined else f" VALUES ({values})")
         + f" RETURNING {event['id']} AS id"
     )
-    quote = connection.ops.quote_name
-    photo_columns = [Photo._meta.get_field(name).column for name in photo_fields()] if gate else []
+    returned = [Photo._meta.get_field(name).name for name in _photo_fields()] if gate else []
     count, withdrawals, window = (
         photo["like_count"],
         photo["shield_withdrawals"],
@@ -140,7 +139,7 @@ def _sql(
         + (" AND EXISTS (SELECT 1 FROM changed)" if combined else "")
         + f" RETURNING {count} AS like_count, {withdrawals} AS withdrawals,"
         f" CASE WHEN {window} = %(window)s THEN 1 ELSE 0 END AS in_window"
-        + "".join(f", {photo['table']}.{quote(name)}" for name in photo_columns)
+        + "".join(f", {photo['table']}.{photo[name]}" for name in returned)
     )
     if combined:
         return (
@@ -208,5 +207,5 @@ def like_change(
     if row is None:
         return None
     event_id, like_count, withdrawals, in_window, *photo_values = row
-    photo = Photo.from_db(connection.alias, photo_fields(), photo_values) if photo_values else None
+    photo = Photo.from_db(connection.alias, _photo_fields(), photo_values) if photo_values else None
     return LikeChange(event_id, like_count, withdrawals, bool(in_window), photo)

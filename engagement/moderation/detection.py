@@ -183,7 +183,7 @@ def detect_due(*, person_id: int) -> list[Flag]:
     due = DetectionDue.objects.filter(person_id=person_id).first()
     if person is None or due is None:
         return []
-    DetectionDue.objects.filter(person_id=person_id).delete()
+    due.delete()
     recent = list(_read(person, due.since - _lookback(person, due.since), due.until))
     engaged = sorted(
         (event.created, event.photo_id)
