@@ -108,6 +108,9 @@
   document.addEventListener("htmx:afterSettle", function () {
     if (!focusedId || document.activeElement !== document.body) return;
     var element = document.getElementById(focusedId);
+    // Another swap (the notification badge's refresh) can settle while the control's own
+    // request is still out: its button is still there, disabled. Wait for its swap.
+    if (element && element.disabled) return;
     focusedId = null;
     if (element) element.focus();
   });

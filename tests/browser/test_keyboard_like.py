@@ -76,6 +76,32 @@ def test_enter_twice_likes_then_unlikes_with_focus_kept_and_the_change_announced
     expect(control.get_by_role("link", name="What happens when I unlike?")).to_be_focused()
 
 
+def test_focus_comes_back_to_the_heart_when_another_update_lands_during_the_like(
+    page, shielded_photo
+):
+    """The notification badge refreshes on its own (on load, every few seconds): when its
+    update settles while the like is still on its way, focus still returns to the heart."""
+    photo = shielded_photo
+    log_in(page, "fabio")
+    page.goto(photo.get_absolute_url())
+    expect(page.locator("#notification-badge.badge-count")).to_be_attached()  # loaded
+    heart = page.locator(f"#like-control-{photo.pk}").get_by_role("button", name="Like", exact=True)
+    held = []
+    page.route("**/like/", lambda route: held.append(route))
+    heart.focus()
+
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('.like-button[aria-pressed]').disabled")
+    with page.expect_response("**/notifications/badge/**"):
+        page.evaluate("document.body.dispatchEvent(new Event('notifications-read'))")
+    page.wait_for_timeout(100)  # the badge's swap settles while the like waits
+    assert held, "the like request was not sent"
+    held[0].continue_()
+
+    expect(heart).to_have_attribute("aria-pressed", "true")
+    expect(heart).to_be_focused()
+
+
 def test_phone_touch_targets_and_button_contrast(chromium, live_server, shielded_photo):
     context = chromium.new_context(base_url=live_server.url, viewport=PHONE)
     page = context.new_page()
