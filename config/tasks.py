@@ -48,6 +48,14 @@ def enqueue_with_change(task: Task, **kwargs) -> None:
         transaction.on_commit(lambda: task.enqueue(**kwargs), using=DEFAULT_DB_ALIAS)
 
 
+def deferred(task: Task, *, seconds: float) -> Task:
+    """``task`` to run ``seconds`` from now where its backend can defer (the database
+    queue); at once otherwise (the immediate backend has no later)."""
+    if seconds <= 0 or not task.get_backend().supports_defer:
+        return task
+    return task.using(run_after=timezone.now() + timedelta(seconds=seconds))
+
+
 def retry_delay(attempt: int) -> timedelta:
     """Wait before attempt ``attempt + 1``: 2 s, 4 s, 8 s... (TASK_RETRY_SECONDS doubling)."""
     return timedelta(seconds=settings.TASK_RETRY_SECONDS * 2 ** (attempt - 1))

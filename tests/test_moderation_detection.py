@@ -261,6 +261,11 @@ def test_a_persons_events_waiting_for_a_worker_queue_one_detection_that_sees_the
     queued = DBTaskResult.objects.filter(task_path=TASK)
     assert queued.count() == 1
     assert queued.get().args_kwargs["kwargs"] == {"person_id": veteran.pk}
+    # Held back a little, so that the rest of a burst joins it before a worker takes it.
+    held_back = queued.get().run_after - queued.get().enqueued_at
+    assert held_back.total_seconds() == pytest.approx(
+        settings.MODERATION_DETECTION_DELAY_SECONDS, abs=1
+    )
     assert not Flag.objects.exists()
 
     tasks.detect_due.func(**queued.get().args_kwargs["kwargs"])
@@ -300,3 +305,26 @@ def test_detection_whose_task_was_lost_is_queued_again_by_the_workers(veteran, p
     assert queued.args_kwargs["kwargs"] == {"person_id": veteran.pk}
     tasks.detect_due.func(**queued.args_kwargs["kwargs"])
     assert Flag.objects.get().subject == veteran
+
+
+def test_a_backlog_raises_its_flag_once_as_detection_after_each_event_would_have(
+    veteran, photo, settings, django_assert_max_num_queries
+):
+    """A churning person's detection fires the same flag after every due event: it is
+    written once, with what running the detectors after each event in turn leaves."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    one_by_one = UserFactory(date_joined=veteran.date_joined)
+    for person in (veteran, one_by_one):
+        churn(user=person, photo=photo, cycles=9)
+    for event_id in events_undispatched():
+        event_dispatch(event_id=event_id)
+    for event in EngagementEvent.objects.filter(actor=one_by_one).order_by("created"):
+        detection.detect_after_event(user=one_by_one, photo=photo, at=event.created)
+
+    with django_assert_max_num_queries(16):  # 18 due events: not one write per firing
+        (flag,) = detection.detect_due(person_id=veteran.pk)
+
+    expected = Flag.objects.get(subject=one_by_one)
+    assert (flag.kind, flag.photo, flag.severity) == (expected.kind, photo, expected.severity)
+    assert (flag.created, flag.last_seen) == (expected.created, expected.last_seen)
+    assert flag.events.count() == expected.events.count() == 18

@@ -202,6 +202,8 @@ def test_a_separate_worker_process_runs_queued_tasks(settings, owner, fan):
         "DATABASE_POOL": "0",
         "TASKS_BACKEND": "db",
         "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
+        # A batch worker stops when nothing is ready: detection is not held back here.
+        "MODERATION_DETECTION_DELAY_SECONDS": "0",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "worker", "--batch"],
@@ -218,3 +220,27 @@ def test_a_separate_worker_process_runs_queued_tasks(settings, owner, fan):
     assert {row.status for row in queued()} == {TaskResultStatus.SUCCESSFUL}
     assert {"photo_id": photo.pk} in [row.args_kwargs["kwargs"] for row in queued()]
     assert Notification.objects.filter(recipient=owner, photo=photo, actor=fan).exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="Linux autogroup only")
+def test_the_worker_yields_the_cpu_to_the_web_servers_on_a_shared_machine():
+    """Nice alone changes nothing against processes of another session (Linux schedules
+    sessions as groups first): a worker in a session of its own lowers its group too."""
+    code = (
+        "import os; os.setsid();"
+        "from config.management.commands.worker import yield_cpu; yield_cpu(7);"
+        "print(os.nice(0)); print(open('/proc/self/autogroup').read())"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=Path(django_settings.BASE_DIR),
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    nice, group = result.stdout.splitlines()[:2]
+    assert int(nice) == os.nice(0) + 7
+    assert group.endswith("nice 7")

@@ -170,6 +170,11 @@ TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)
 TASK_RETRY_SECONDS = env_int("TASK_RETRY_SECONDS", 2)
 # A task "running" this long lost its worker; `make worker` puts it back in the queue.
 TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 300)
+# `manage.py worker` runs at this nice value (0-19): on a machine it shares with web
+# servers, requests get the CPU first and the outbox catches up when they leave it idle
+# (a viral burst is served at about 1.5x the rate; its notifications follow). On a
+# machine of its own it makes no difference.
+WORKER_NICE = env_int("WORKER_NICE", 19)
 # /healthz reports the queue as behind when the oldest runnable task waited longer.
 HEALTH_MAX_QUEUE_LAG_SECONDS = env_int("HEALTH_MAX_QUEUE_LAG_SECONDS", 60)
 # What /healthz measures as the queue's lag, in seconds: each is a function.
@@ -405,6 +410,9 @@ MODERATION_RATE_LIMIT_HOURS = env_int("MODERATION_RATE_LIMIT_HOURS", 24)
 MODERATION_NEW_ACCOUNT_DAYS = env_int("MODERATION_NEW_ACCOUNT_DAYS", 7)
 MODERATION_NEW_ACCOUNT_EVENTS_PER_HOUR = env_int("MODERATION_NEW_ACCOUNT_EVENTS_PER_HOUR", 100)
 # Restricted people (a moderator's action) get these like/unlike limits instead.
+# A worker runs a person's detection this many seconds after the engagement that made it
+# due (database queue only): a burst of likes and unlikes is then read and flagged once.
+MODERATION_DETECTION_DELAY_SECONDS = env_int("MODERATION_DETECTION_DELAY_SECONDS", 10)
 MODERATION_RESTRICTED_LIKES_PER_MINUTE = env_int("MODERATION_RESTRICTED_LIKES_PER_MINUTE", 5)
 MODERATION_RESTRICTED_LIKES_PER_DAY = env_int("MODERATION_RESTRICTED_LIKES_PER_DAY", 100)
 MODERATION_ITEMS_PER_PAGE = 25

@@ -6,6 +6,7 @@ running one twice changes nothing (flag_raise adds evidence it already has as a 
 Thresholds live in settings (MODERATION_*).
 """
 
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from engagement.moderation.services import flag_raise
 from photos.models import Photo
 
 Kind = EngagementEvent.Kind
+# What a detector raises its flag with: flag_raise, or a collector of flags to raise later.
+Raising = Callable[..., Flag | None]
 
 
 def _severity(found: int, threshold: int) -> int:
@@ -47,7 +50,12 @@ def _is_new(user: User, at: datetime) -> bool:
 
 
 def detect_churn(
-    *, user: User, photo: Photo, at: datetime, recent: list[EngagementEvent] | None = None
+    *,
+    user: User,
+    photo: Photo,
+    at: datetime,
+    recent: list[EngagementEvent] | None = None,
+    raising: Raising = flag_raise,
 ) -> Flag | None:
     """The same person liking and unliking the same photo over and over."""
     threshold = settings.MODERATION_CHURN_CYCLES
@@ -60,7 +68,7 @@ def detect_churn(
     cycles = sum(1 for event in events if event.kind == Kind.UNLIKE)
     if cycles < threshold:
         return None
-    return flag_raise(
+    return raising(
         kind=Flag.Kind.CHURN,
         subject=user,
         photo=photo,
@@ -71,7 +79,11 @@ def detect_churn(
 
 
 def detect_burst(
-    *, user: User, at: datetime, recent: list[EngagementEvent] | None = None
+    *,
+    user: User,
+    at: datetime,
+    recent: list[EngagementEvent] | None = None,
+    raising: Raising = flag_raise,
 ) -> Flag | None:
     """Many likes in one minute across photos."""
     threshold = settings.MODERATION_BURST_LIKES_PER_MINUTE
@@ -79,7 +91,7 @@ def detect_burst(
     events = [event for event in _events(user, since, at, recent) if event.kind == Kind.LIKE]
     if len(events) < threshold or len({event.photo_id for event in events}) < 2:
         return None
-    return flag_raise(
+    return raising(
         kind=Flag.Kind.BURST,
         subject=user,
         severity=_severity(len(events), threshold),
@@ -89,7 +101,11 @@ def detect_burst(
 
 
 def detect_sweep(
-    *, user: User, at: datetime, recent: list[EngagementEvent] | None = None
+    *,
+    user: User,
+    at: datetime,
+    recent: list[EngagementEvent] | None = None,
+    raising: Raising = flag_raise,
 ) -> Flag | None:
     """One person withdrawing many likes, on different photos, at once."""
     threshold = settings.MODERATION_SWEEP_WITHDRAWALS
@@ -98,7 +114,7 @@ def detect_sweep(
     photos = len({event.photo_id for event in events})
     if photos < threshold:
         return None
-    return flag_raise(
+    return raising(
         kind=Flag.Kind.SWEEP,
         subject=user,
         severity=_severity(photos, threshold),
@@ -108,7 +124,11 @@ def detect_sweep(
 
 
 def detect_new_account(
-    *, user: User, at: datetime, recent: list[EngagementEvent] | None = None
+    *,
+    user: User,
+    at: datetime,
+    recent: list[EngagementEvent] | None = None,
+    raising: Raising = flag_raise,
 ) -> Flag | None:
     """An account a few days old liking and unliking far more than people do."""
     if not _is_new(user, at):
@@ -122,7 +142,7 @@ def detect_new_account(
     ]
     if len(events) < threshold:
         return None
-    return flag_raise(
+    return raising(
         kind=Flag.Kind.NEW_ACCOUNT,
         subject=user,
         severity=_severity(len(events), threshold),
@@ -157,7 +177,12 @@ def _lookback(user: User, at: datetime) -> timedelta:
 
 
 def detect_after_event(
-    *, user: User, photo: Photo, at: datetime, recent: list[EngagementEvent] | None = None
+    *,
+    user: User,
+    photo: Photo,
+    at: datetime,
+    recent: list[EngagementEvent] | None = None,
+    raising: Raising = flag_raise,
 ) -> list[Flag]:
     """Every engagement detector, for one like or unlike by ``user`` on ``photo``: the
     person's events are read once (or taken from ``recent``, which must reach back the
@@ -165,12 +190,55 @@ def detect_after_event(
     if recent is None:
         recent = list(_read(user, at - _lookback(user, at), at))
     found = [
-        detect_churn(user=user, photo=photo, at=at, recent=recent),
-        detect_burst(user=user, at=at, recent=recent),
-        detect_sweep(user=user, at=at, recent=recent),
-        detect_new_account(user=user, at=at, recent=recent),
+        detect_churn(user=user, photo=photo, at=at, recent=recent, raising=raising),
+        detect_burst(user=user, at=at, recent=recent, raising=raising),
+        detect_sweep(user=user, at=at, recent=recent, raising=raising),
+        detect_new_account(user=user, at=at, recent=recent, raising=raising),
     ]
     return [flag for flag in found if flag is not None]
+
+
+class _Firings:
+    """Flags the detectors would raise, collected over their runs after each of a
+    person's due events and raised once each: a backlog of churn fires the same flag
+    after every event, and one write covers them all, as the runs in turn would have
+    left it (the highest severity, first and last seen, all the evidence)."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, int | None], dict] = {}
+
+    def __call__(
+        self,
+        *,
+        kind: str,
+        subject: User,
+        severity: int,
+        at: datetime,
+        photo: Photo | None = None,
+        events: Iterable[EngagementEvent] = (),
+    ) -> None:
+        found = self.found.setdefault(
+            (kind, photo.pk if photo else None),
+            {
+                "kind": kind,
+                "subject": subject,
+                "photo": photo,
+                "severity": severity,
+                "first_seen": at,
+                "at": at,
+                "events": {},
+            },
+        )
+        found["severity"] = max(found["severity"], severity)
+        found["first_seen"], found["at"] = min(found["first_seen"], at), max(found["at"], at)
+        found["events"].update((event.pk, event) for event in events)
+
+    def raise_each(self) -> list[Flag]:
+        raised = (
+            flag_raise(**{**found, "events": found["events"].values()})
+            for found in self.found.values()
+        )
+        return [flag for flag in raised if flag is not None]
 
 
 @transaction.atomic
@@ -191,8 +259,10 @@ def detect_due(*, person_id: int) -> list[Flag]:
         if event.created >= due.since and event.kind in (Kind.LIKE, Kind.UNLIKE)
     )
     photos = Photo.objects.in_bulk({photo_id for _at, photo_id in engaged})
-    flags = []
+    firings = _Firings()
     for at, photo_id in dict.fromkeys(engaged):
         if photo_id in photos:  # a photo deleted since has nothing left to flag
-            flags += detect_after_event(user=person, photo=photos[photo_id], at=at, recent=recent)
-    return flags
+            detect_after_event(
+                user=person, photo=photos[photo_id], at=at, recent=recent, raising=firings
+            )
+    return firings.raise_each()

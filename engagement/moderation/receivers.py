@@ -1,10 +1,11 @@
 """Thin receivers: engagement in, detection tasks out (enqueued once the change committed);
 and, at login, whether the header shows the review queue link."""
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
 
-from config.tasks import enqueue_with_change
+from config.tasks import deferred, enqueue_with_change
 from engagement.models import RateLimitHit
 from engagement.moderation import services, tasks
 from engagement.signals import photo_liked, photo_unliked
@@ -13,11 +14,14 @@ from engagement.signals import photo_liked, photo_unliked
 def on_engagement(sender, *, user, photo, at, voided: bool = False, **kwargs) -> None:
     """Sent while the event is dispatched: the person's engagement is noted as due for
     detection, and the first note queues the task with the dispatch (run once it
-    commits, without holding the dispatch's locks); later events join that task."""
+    commits, without holding the dispatch's locks); later events join that task, which
+    a database queue holds back MODERATION_DETECTION_DELAY_SECONDS so that a burst of
+    them does."""
     if voided:  # a moderator's doing, not the person's
         return
     if services.detection_due(person=user, at=at):
-        enqueue_with_change(tasks.detect_due, person_id=user.pk)
+        delay = settings.MODERATION_DETECTION_DELAY_SECONDS
+        enqueue_with_change(deferred(tasks.detect_due, seconds=delay), person_id=user.pk)
 
 
 def on_rate_limit_hit(sender, *, instance, created, **kwargs) -> None:

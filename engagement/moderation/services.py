@@ -78,8 +78,10 @@ def flag_raise(
     photo: Photo | None = None,
     events: Iterable[EngagementEvent] = (),
     rate_limit_hits: Iterable[RateLimitHit] = (),
+    first_seen: datetime | None = None,
 ) -> Flag | None:
-    """Raise a flag with its evidence, or add the evidence to the open one.
+    """Raise a flag with its evidence, or add the evidence to the open one. It was
+    seen at ``at`` (and since ``first_seen``, when raised for several findings at once).
 
     Evidence a moderator already closed (dismissed or acted on) does not raise a new flag
     by itself: a rerun over old events stays quiet; new events do raise one.
@@ -102,7 +104,7 @@ def flag_raise(
         subject=subject,
         photo=photo,
         severity=severity,
-        created=at,
+        created=first_seen or at,
         last_seen=at,
     )
     if not created:  # locked by _open_or_create until this commits

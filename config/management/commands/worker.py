@@ -10,9 +10,11 @@ Run as many workers as needed: each event is dispatched once whichever worker ge
 """
 
 import logging
+import os
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -26,16 +28,40 @@ from engagement.services import event_dispatch, events_undispatched
 logger = logging.getLogger(__name__)
 
 
+def yield_cpu(nice: int) -> None:
+    """Lower this process's CPU priority by ``nice``: side effects can wait a few seconds
+    when requests need the CPU. Linux schedules each session as a group (autogroup) before
+    the processes in it, so a worker started in a session of its own (a supervisor, a
+    terminal) lowers its group's weight too; otherwise its nice value would change nothing
+    against the web servers' group."""
+    if nice <= 0:
+        return
+    os.nice(nice)
+    autogroup = Path("/proc/self/autogroup")
+    if autogroup.exists() and os.getsid(0) == os.getpid():  # this session is ours alone
+        try:
+            autogroup.write_text(str(nice))
+        except OSError:
+            logger.warning("Could not lower the worker's scheduling group priority")
+
+
 class Command(BaseCommand):
     help = "Run background tasks from the database queue, recovering tasks of dead workers."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
         parser.add_argument("--batch", action="store_true", help="exit when the queue is empty")
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=settings.WORKER_NICE,
+            help="CPU priority to yield to the web servers on a shared machine (0 to 19)",
+        )
 
-    def handle(self, *args, interval: float, batch: bool, **options) -> None:
+    def handle(self, *args, interval: float, batch: bool, nice: int, **options) -> None:
         if not stores_tasks_in_database():
             raise CommandError("The worker needs TASKS_BACKEND=db (tasks stored in the database).")
+        yield_cpu(nice)
         stale_after = timedelta(seconds=settings.TASK_STALE_SECONDS)
         self.requeue(stale_after)
         failures: dict[int, tuple[int, float]] = {}  # event id -> (attempts, retry at)
