@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -133,7 +133,15 @@ def event_dispatch(*, event_id: int) -> bool:
     Receivers write in this transaction, so if the process dies midway nothing is kept
     and the event is dispatched again later; a second call finds it dispatched and does
     nothing. Returns whether it dispatched the event now.
+
+    On PostgreSQL the commit does not wait for the disk (synchronous_commit off for this
+    transaction): if the server crashes before it is flushed, the dispatch is lost whole,
+    its side effects and mark with it, and the event is dispatched again. Every like's
+    own commit waits on that flush; the worker's no longer queue in front of them.
     """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
     event = (
         # The event, and its actor with a lock that FK checks do not wait for (NO KEY
         # UPDATE): one person's events are dispatched one at a time, so a like's receivers

@@ -20,6 +20,7 @@ from config.management.commands import worker
 from engagement.insights.models import PhotoDay
 from engagement.models import EngagementEvent
 from engagement.services import event_dispatch, events_dispatch_stale, like_set
+from engagement.signals import photo_liked
 from notifications.models import Notification
 from tests.factories import PhotoFactory
 
@@ -208,6 +209,33 @@ def test_a_likes_dispatch_runs_a_bounded_number_of_statements(photo, fan, settin
     # The dispatch's own, and the race guards of creating the notification and its line.
     assert len(savepoints) <= 3
     # The person's first event since detection last ran also notes them due and queues it.
-    assert len(dispatch.captured_queries) <= 26
+    assert len(dispatch.captured_queries) <= 27
     assert like_notifications(photo) == 1
     assert PhotoDay.objects.get(photo=photo).likes_gained == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's commit setting")
+@pytest.mark.django_db(transaction=True)
+def test_a_dispatch_commits_without_waiting_for_the_disk_and_a_like_still_does(
+    photo, fan, settings
+):
+    """A dispatch lost in a crash is lost whole and runs again, so its commit need not
+    wait for the flush that each like's own commit waits on."""
+    settings.TASKS = DB_QUEUE
+    like_set(user=fan, photo=photo, liked=True)
+    event = EngagementEvent.objects.get(actor=fan, photo=photo)
+    seen = []
+
+    def commit_setting(**kwargs) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen.append(cursor.fetchone()[0])
+
+    photo_liked.connect(commit_setting, dispatch_uid="test_commit_setting")
+    try:
+        assert event_dispatch(event_id=event.pk)
+    finally:
+        photo_liked.disconnect(dispatch_uid="test_commit_setting")
+    commit_setting()
+
+    assert seen == ["off", "on"]
