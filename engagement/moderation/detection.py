@@ -207,29 +207,15 @@ class _Firings:
     def __init__(self) -> None:
         self.found: dict[tuple[str, int | None], dict] = {}
 
-    def __call__(
-        self,
-        *,
-        kind: str,
-        subject: User,
-        severity: int,
-        at: datetime,
-        photo: Photo | None = None,
-        events: Iterable[EngagementEvent] = (),
-    ) -> None:
+    def __call__(self, *, at: datetime, events: Iterable[EngagementEvent] = (), **flag) -> None:
+        """Take what a detector would pass to flag_raise (its kind, subject, photo and
+        severity in ``flag``)."""
+        photo = flag.get("photo")
         found = self.found.setdefault(
-            (kind, photo.pk if photo else None),
-            {
-                "kind": kind,
-                "subject": subject,
-                "photo": photo,
-                "severity": severity,
-                "first_seen": at,
-                "at": at,
-                "events": {},
-            },
+            (flag["kind"], photo.pk if photo else None),
+            {**flag, "first_seen": at, "at": at, "events": {}},
         )
-        found["severity"] = max(found["severity"], severity)
+        found["severity"] = max(found["severity"], flag["severity"])
         found["first_seen"], found["at"] = min(found["first_seen"], at), max(found["at"], at)
         found["events"].update((event.pk, event) for event in events)
 
