@@ -216,7 +216,7 @@ def test_a_likes_dispatch_runs_a_bounded_number_of_statements(photo, fan, settin
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's commit setting")
 @pytest.mark.django_db(transaction=True)
-def test_a_dispatch_commits_without_waiting_for_the_disk_and_a_like_still_does(
+def test_a_dispatch_commits_without_waiting_for_the_disk_and_the_connection_then_waits_again(
     photo, fan, settings
 ):
     """A dispatch lost in a crash is lost whole and runs again, so its commit need not

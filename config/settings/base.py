@@ -409,10 +409,10 @@ MODERATION_RATE_LIMIT_HOURS = env_int("MODERATION_RATE_LIMIT_HOURS", 24)
 # New accounts (joined within this many days) with this many likes/unlikes in an hour.
 MODERATION_NEW_ACCOUNT_DAYS = env_int("MODERATION_NEW_ACCOUNT_DAYS", 7)
 MODERATION_NEW_ACCOUNT_EVENTS_PER_HOUR = env_int("MODERATION_NEW_ACCOUNT_EVENTS_PER_HOUR", 100)
-# Restricted people (a moderator's action) get these like/unlike limits instead.
 # A worker runs a person's detection this many seconds after the engagement that made it
 # due (database queue only): a burst of likes and unlikes is then read and flagged once.
 MODERATION_DETECTION_DELAY_SECONDS = env_int("MODERATION_DETECTION_DELAY_SECONDS", 10)
+# Restricted people (a moderator's action) get these like/unlike limits instead.
 MODERATION_RESTRICTED_LIKES_PER_MINUTE = env_int("MODERATION_RESTRICTED_LIKES_PER_MINUTE", 5)
 MODERATION_RESTRICTED_LIKES_PER_DAY = env_int("MODERATION_RESTRICTED_LIKES_PER_DAY", 100)
 MODERATION_ITEMS_PER_PAGE = 25
