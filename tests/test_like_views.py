@@ -298,6 +298,26 @@ def test_post_with_the_pages_csrf_token_is_accepted(fan, photo):
     assert Like.objects.filter(user=fan, photo=photo).exists()
 
 
+def test_swapped_in_control_likes_again_with_the_pages_header_token(fan, photo, htmx_headers):
+    """htmx sends the page's token in a header (base.html's hx-headers), so the control it
+    swaps in carries none and no CSRF cookie is set again: its next post still passes."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(fan)
+    page = page_text(client.get(photo.get_absolute_url()))
+    token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', page).group(1)
+    headers = {**htmx_headers, "X-CSRFToken": token}
+
+    liked = client.post(like_url(photo), {"liked": "1"}, headers=headers)
+    assert liked.status_code == 200
+    assert "csrfmiddlewaretoken" not in page_text(liked)
+    assert "csrftoken" not in liked.cookies
+
+    unliked = client.post(like_url(photo), {"liked": "0"}, headers=headers)
+    assert unliked.status_code == 200
+    assert pressed(page_text(unliked)) == "false"
+    assert not Like.objects.filter(user=fan, photo=photo).exists()
+
+
 # --- The control on every page that shows photos ---------------------------------------------
 
 
