@@ -14,6 +14,9 @@ them. Either way:
   backoff (``TASK_MAX_ATTEMPTS``, ``TASK_RETRY_SECONDS``) where the backend can defer.
 - ``tasks_requeue_stale`` puts tasks whose worker died mid-run back in the queue. Task
   functions are idempotent (they reconcile with the truth), so running one twice is safe.
+- ``tasks_prune_finished`` deletes the rows of tasks finished long ago: a database queue
+  keeps every task it ran (one or more per like, a burst of them per viral photo), and
+  nothing here reads them again after a few days.
 """
 
 import functools
@@ -95,6 +98,18 @@ def tasks_requeue_stale(*, older_than: timedelta) -> int:
     return DBTaskResult.objects.filter(
         status=TaskResultStatus.RUNNING, started_at__lt=cutoff
     ).update(status=TaskResultStatus.READY, started_at=None)
+
+
+def tasks_prune_finished(*, older_than: timedelta, batch: int = 5_000) -> int:
+    """Delete the rows of tasks that finished (succeeded or gave up) more than
+    ``older_than`` ago, ``batch`` at a time so no transaction holds many locks or runs
+    long. Returns how many went."""
+    cutoff = timezone.now() - older_than
+    finished = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff)
+    pruned = 0
+    while ids := list(finished.values_list("pk", flat=True)[:batch]):
+        pruned += DBTaskResult.objects.filter(pk__in=ids).delete()[0]
+    return pruned
 
 
 def queue_lag() -> float:

@@ -15,7 +15,13 @@ from django.tasks.base import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from config.tasks import enqueue_with_change, queue_lag, retried, tasks_requeue_stale
+from config.tasks import (
+    enqueue_with_change,
+    queue_lag,
+    retried,
+    tasks_prune_finished,
+    tasks_requeue_stale,
+)
 from engagement.models import EngagementEvent
 from engagement.services import like_set
 from notifications.models import Notification
@@ -124,6 +130,31 @@ def test_tasks_whose_worker_died_go_back_in_the_queue(db, settings):
     assert statuses[fresh.id] == TaskResultStatus.RUNNING
 
 
+def finished_days_ago(result, days: int, status=TaskResultStatus.SUCCESSFUL) -> None:
+    DBTaskResult.objects.filter(pk=result.id).update(
+        status=status, finished_at=timezone.now() - timedelta(days=days)
+    )
+
+
+def test_rows_of_tasks_finished_long_ago_are_deleted_in_batches(db, settings):
+    settings.TASKS = DB_QUEUE
+    old = [record_call.enqueue(n=n) for n in range(5)]
+    for result in old[:4]:
+        finished_days_ago(result, 8)
+    finished_days_ago(old[4], 8, status=TaskResultStatus.FAILED)
+    recent, waiting = record_call.enqueue(n=5), record_call.enqueue(n=6)
+    finished_days_ago(recent, 6)
+    running = record_call.enqueue(n=7)
+    DBTaskResult.objects.filter(pk=running.id).update(
+        status=TaskResultStatus.RUNNING, started_at=timezone.now() - timedelta(days=8)
+    )
+
+    assert tasks_prune_finished(older_than=timedelta(days=7), batch=2) == 5
+
+    left = {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)}
+    assert left == {recent.id, waiting.id, running.id}
+
+
 # --- Health -----------------------------------------------------------------------------
 
 
@@ -192,6 +223,8 @@ def test_a_separate_worker_process_runs_queued_tasks(settings, owner, fan):
     assert not Photo.objects.get(pk=photo.pk).large  # queued, not run in-process
     like_set(user=fan, photo=photo, liked=True)
     assert not Notification.objects.filter(recipient=owner).exists()
+    long_done = record_call.enqueue(n=1)
+    finished_days_ago(long_done, django_settings.TASK_RESULTS_KEEP_DAYS + 1)
 
     database = connection.settings_dict
     env = {
@@ -216,6 +249,7 @@ def test_a_separate_worker_process_runs_queued_tasks(settings, owner, fan):
 
     assert result.returncode == 0, result.stderr
     assert Photo.objects.get(pk=photo.pk).large
+    assert long_done.id not in {str(row.pk) for row in queued()}, "pruned when it started"
     # The rendition, and the like's moderation check that its dispatch queued.
     assert {row.status for row in queued()} == {TaskResultStatus.SUCCESSFUL}
     assert {"photo_id": photo.pk} in [row.args_kwargs["kwargs"] for row in queued()]

@@ -170,6 +170,9 @@ TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)
 TASK_RETRY_SECONDS = env_int("TASK_RETRY_SECONDS", 2)
 # A task "running" this long lost its worker; `make worker` puts it back in the queue.
 TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 300)
+# `make worker` deletes the rows of tasks finished this many days ago, every hour (0 keeps
+# them all): the queue keeps every task it ran, a burst of them for each viral photo.
+TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 7)
 # `manage.py worker` runs at this nice value (0-19): on a machine it shares with web
 # servers, requests get the CPU first and the outbox catches up when they leave it idle
 # (a viral burst is served at about 1.5x the rate; its notifications follow). On a

@@ -6,6 +6,7 @@ engagement.services.event_dispatch) every ``--interval``, retrying a failing eve
 2, 4, 8... s; and before it starts and then every minute it puts back in the queue any
 task whose worker died mid-run (see config.tasks), and queues detection again for people
 whose detection task was lost (engagement.moderation.tasks.detect_due_requeue_stale).
+Every hour it deletes the rows of tasks finished ``TASK_RESULTS_KEEP_DAYS`` ago.
 Run as many workers as needed: each event is dispatched once whichever worker gets it.
 """
 
@@ -21,11 +22,18 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 
-from config.tasks import retry_delay, stores_tasks_in_database, tasks_requeue_stale
+from config.tasks import (
+    retry_delay,
+    stores_tasks_in_database,
+    tasks_prune_finished,
+    tasks_requeue_stale,
+)
 from engagement.moderation.tasks import detect_due_requeue_stale
 from engagement.services import event_dispatch, events_undispatched
 
 logger = logging.getLogger(__name__)
+
+PRUNE_EVERY_SECONDS = 3600
 
 
 def yield_cpu(nice: int) -> None:
@@ -64,6 +72,7 @@ class Command(BaseCommand):
         yield_cpu(nice)
         stale_after = timedelta(seconds=settings.TASK_STALE_SECONDS)
         self.requeue(stale_after)
+        self.prune()
         failures: dict[int, tuple[int, float]] = {}  # event id -> (attempts, retry at)
         while self.dispatch_pending(failures):
             pass
@@ -89,12 +98,20 @@ class Command(BaseCommand):
         if count := detect_due_requeue_stale(older_than=stale_after):
             self.stderr.write(f"Queued detection again for {count} person(s): its task was lost.")
 
+    def prune(self) -> None:
+        if keep_days := settings.TASK_RESULTS_KEEP_DAYS:
+            tasks_prune_finished(older_than=timedelta(days=keep_days))
+
     def keep_requeueing(self, stop: threading.Event, stale_after: timedelta) -> None:
+        pruned_at = time.monotonic()
         while not stop.wait(60):
             try:
                 self.requeue(stale_after)
+                if time.monotonic() - pruned_at >= PRUNE_EVERY_SECONDS:
+                    self.prune()
+                    pruned_at = time.monotonic()
             except DatabaseError:
-                logger.exception("Requeueing stale tasks failed; trying again in a minute")
+                logger.exception("Tidying the task queue failed; trying again in a minute")
             close_old_connections()
 
     def keep_dispatching(
