@@ -79,7 +79,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         if not batch:
             threading.Thread(
-                target=self.keep_requeueing, args=(stop, stale_after), daemon=True
+                target=self.keep_tidying, args=(stop, stale_after), daemon=True
             ).start()
             threading.Thread(
                 target=self.keep_dispatching, args=(stop, interval, failures), daemon=True
@@ -102,7 +102,7 @@ class Command(BaseCommand):
         if keep_days := settings.TASK_RESULTS_KEEP_DAYS:
             tasks_prune_finished(older_than=timedelta(days=keep_days))
 
-    def keep_requeueing(self, stop: threading.Event, stale_after: timedelta) -> None:
+    def keep_tidying(self, stop: threading.Event, stale_after: timedelta) -> None:
         pruned_at = time.monotonic()
         while not stop.wait(60):
             try:
