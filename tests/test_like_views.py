@@ -1,13 +1,16 @@
 """The like/unlike action (plain form and HTMX) and the like control on every photo list."""
 
+import html
 import re
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from engagement.models import EngagementEvent, Like
+from engagement.selectors import like_state
 from engagement.services import like_set
 from photos.models import Photo
 from tests.factories import FollowFactory, PhotoFactory, UserFactory
@@ -348,6 +351,36 @@ def test_photo_page_offers_anonymous_visitors_a_login_link_instead(client, photo
     assert "aria-pressed" not in control
     assert f'href="{LOGIN}?next={photo.get_absolute_url()}"' in control
     assert 'aria-label="Log in to like"' in control
+
+
+def test_the_control_keeps_markup_in_the_return_address_as_text(fan_client, photo, htmx_headers):
+    """The control returns a like made without JavaScript to the address it was given,
+    and that is whatever the form posted: it must stay an attribute value, never markup."""
+    back = photo.get_absolute_url() + '?from="><b id=injected>x</b>'
+    response = fan_client.post(like_url(photo), {"liked": "1", "next": back}, headers=htmx_headers)
+    control = response.content.decode()
+
+    assert "<b id=injected>" not in control
+    next_input = re.search(r'<input type="hidden" name="next" value="([^"]*)">', control)
+    assert html.unescape(next_input.group(1)) == back
+    assert "&quot;&gt;&lt;b id=injected&gt;" in next_input.group(1)
+
+
+def test_the_shields_line_in_the_control_is_escaped_too(fan, photo, rf, settings):
+    """The counted line is the view's own words, but the control treats it as text."""
+    settings.ENGAGEMENT_POLICY = "likewise"
+    request = rf.post(like_url(photo), HTTP_HX_REQUEST="true")
+    request.user, request.htmx = fan, True
+    photo.like_state = like_state(fan, photo, liked=False, at=timezone.now())
+    control = render_to_string(
+        "photos/detail.html#like_control",
+        {"photo": photo, "counted_line": "Drops at <19:00> & later"},
+        request=request,
+    )
+
+    assert '<p class="like-hint">Drops at &lt;19:00&gt; &amp; later <a href=' in control
+    assert 'data-announce="Not liked. Drops at &lt;19:00&gt; &amp; later"' in control
+    assert "csrfmiddlewaretoken" not in control, "htmx sends the page's token in a header"
 
 
 def test_home_feed_shows_each_card_with_the_viewers_like_state(fan_client, fan, owner):
