@@ -150,6 +150,7 @@ def event_dispatch(*, event_id: int) -> bool:
         EngagementEvent.objects.select_for_update(of=("self", "actor"), no_key=True)
         .select_related("actor", "photo__owner")
         .filter(pk=event_id)
+        .order_by()  # one row by its key: the model's ordering cost 0.5 ms to compile
         .first()
     )
     # Dispatched or not is checked here, not in the query: asked for both, PostgreSQL

@@ -85,6 +85,7 @@ def notification_place(*, notification_id: int) -> None:
         Notification.objects.select_for_update(of=("self",))
         .select_related("recipient")
         .filter(pk=notification_id)
+        .order_by()  # one row by its key: no ordering to compile
         .first()
     )
     if row is None:
