@@ -294,13 +294,23 @@ def shrink(image: Image.Image, size: tuple[int, int]) -> Image.Image:
 
 
 def encode_webp(image: Image.Image, *, quality: int = 82, method: int = 4) -> EncodedImage:
+    return _encoded(image, "WEBP", "webp", quality=quality, method=method)
+
+
+def encode_jpeg(image: Image.Image, *, quality: int) -> EncodedImage:
+    """Opaque pixels as a JPEG at full colour resolution (no chroma subsampling)."""
+    return _encoded(image, "JPEG", "jpg", quality=quality, subsampling=0)
+
+
+def _encoded(image: Image.Image, image_format: str, extension: str, **options) -> EncodedImage:
+    """``image`` in ``image_format``, with no metadata (none is passed to the encoder)."""
     buffer = io.BytesIO()
-    image.save(buffer, format="WEBP", quality=quality, method=method)
+    image.save(buffer, format=image_format, **options)
     return EncodedImage(
         content=ContentFile(buffer.getvalue()),
         width=image.width,
         height=image.height,
-        extension="webp",
+        extension=extension,
     )
 
 

@@ -8,8 +8,10 @@ from PIL import Image
 from accounts.imaging import (
     EncodedImage,
     ImageLimits,
+    encode_jpeg,
     encode_webp,
     fit_within,
+    has_alpha,
     load_image,
     square_crop,
 )
@@ -43,12 +45,22 @@ class UploadRenditions:
 
 def upload_renditions(image: Image.Image) -> UploadRenditions:
     """What a photo needs before its page can be shown; larger sizes come later."""
-    # The master is never served: a quicker, slightly larger encode is the right trade.
     return UploadRenditions(
-        master=encode_webp(fit_within(image, settings.PHOTO_MASTER_SIZE), quality=92, method=0),
+        master=encode_master(fit_within(image, settings.PHOTO_MASTER_SIZE)),
         display=encode_webp(fit_within(image, settings.PHOTO_DISPLAY_SIZE)),
         thumbnail=encode_webp(square_crop(image, settings.PHOTO_THUMBNAIL_SIZE)),
     )
+
+
+def encode_master(image: Image.Image) -> EncodedImage:
+    """The working copy later renditions are made from, never served: a quick encode
+    that loses next to nothing matters more than its size. Opaque pixels become a JPEG at
+    quality 92 without chroma subsampling (a 6-megapixel master took 0.1 s, where WebP's
+    quickest setting took 0.7 s, most of an upload's time); transparent ones stay WebP,
+    which keeps the transparency."""
+    if has_alpha(image):
+        return encode_webp(image, quality=92, method=0)
+    return encode_jpeg(image, quality=92)
 
 
 def large_rendition(master: Image.Image) -> EncodedImage | None:

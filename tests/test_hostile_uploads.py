@@ -238,9 +238,9 @@ def test_malformed_exif_is_dropped_and_the_photo_stored_clean(owner_client, medi
 
     assert response.status_code == 302
     photo = Photo.objects.get()
-    for field in (photo.master, photo.display, photo.thumbnail):
-        with field.open("rb") as stored, Image.open(stored) as image:
-            assert image.format == "WEBP"
+    for field, image_format in (("master", "JPEG"), ("display", "WEBP"), ("thumbnail", "WEBP")):
+        with getattr(photo, field).open("rb") as stored, Image.open(stored) as image:
+            assert image.format == image_format
             assert not image.getexif()
     assert (photo.width, photo.height) == (64, 48), "an unreadable orientation is upright"
 
@@ -297,11 +297,9 @@ def run(path):
 for path in sys.argv[1:]:
     read, write = os.pipe()
     if os.fork() == 0:
-        before = resource.getrusage(resource.RUSAGE_SELF)
         outcome = run(path)
-        after = resource.getrusage(resource.RUSAGE_SELF)
-        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-        os.write(write, json.dumps([outcome, after.ru_maxrss / 1024, cpu]).encode())
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        os.write(write, json.dumps([outcome, peak]).encode())
         os._exit(0)
     os.close(write)
     os.wait()
@@ -326,7 +324,9 @@ def transparent_png() -> bytes:
     return buffer.getvalue()
 
 
-def test_no_upload_peaks_above_300_mb_and_a_camera_jpeg_is_quick(tmp_path, refused_files):
+def test_no_upload_peaks_above_300_mb(tmp_path, refused_files):
+    """Memory, which does not depend on the machine; how quick an upload is, `manage.py
+    bench` measures (a timed test fails on a slower machine, or passes on a faster one)."""
     files = dict(refused_files)
     files |= {name: make() for name, make in MALFORMED_EXIF.items()}
     files |= {"camera-24mp": camera_jpeg(), "transparent-40mp": transparent_png()}
@@ -346,8 +346,7 @@ def test_no_upload_peaks_above_300_mb_and_a_camera_jpeg_is_quick(tmp_path, refus
     )
 
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    outcomes = {name: (outcome, peak) for name, outcome, peak, _cpu in rows}
-    cpu_seconds = {name: cpu for name, _outcome, _peak, cpu in rows}
+    outcomes = {name: (outcome, peak) for name, outcome, peak in rows}
     assert set(outcomes) == set(files)
     for name in REFUSED:
         assert outcomes[name][0] == "refused", name
@@ -355,5 +354,3 @@ def test_no_upload_peaks_above_300_mb_and_a_camera_jpeg_is_quick(tmp_path, refus
         assert outcomes[name][0] == "stored", name
     over = {name: round(peak) for name, (_outcome, peak) in outcomes.items() if peak > PEAK_MB}
     assert over == {}, f"peak memory above {PEAK_MB} MB"
-    # Processor time, not wall time, so a busy machine doesn't fail it (photo and avatar).
-    assert cpu_seconds["camera-24mp"] < 1.5

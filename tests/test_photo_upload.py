@@ -55,6 +55,29 @@ def open_stored(field) -> Image.Image:
     return image
 
 
+def jpeg_segments(data: bytes) -> set[bytes]:
+    """The markers of a JPEG's segments before its image data (APP1 holds EXIF and XMP,
+    APP2 an ICC profile)."""
+    markers, at = set(), 2
+    while at + 4 <= len(data) and data[at] == 0xFF and data[at + 1] != 0xDA:
+        markers.add(data[at : at + 2])
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+    return markers
+
+
+def assert_clean_master(field) -> Image.Image:
+    """The master: a JPEG (WebP where the photo has transparency), with no metadata."""
+    if field.name.endswith(".webp"):
+        return assert_clean_webp(field)
+    image = open_stored(field)
+    assert image.format == "JPEG" and field.name.endswith(".jpg")
+    assert not image.getexif(), f"{field.name} kept EXIF"
+    assert not {"exif", "xmp", "icc_profile"} & set(image.info)
+    segments = jpeg_segments(image.raw_bytes)
+    assert b"\xff\xe1" not in segments and b"\xff\xe2" not in segments, segments
+    return image
+
+
 def assert_clean_webp(field) -> Image.Image:
     image = open_stored(field)
     assert image.format == "WEBP"
@@ -108,9 +131,11 @@ def test_good_image_is_posted_and_stored_as_webp_renditions(
     assert photo.caption == "Sunset over the river"
     assert photo.alt_text == "An orange sky over a river"
     assert (photo.width, photo.height) == (64, 48)
+    assert_clean_master(photo.master)
     for field in (photo.master, photo.display, photo.thumbnail):
         assert field.storage.exists(field.name)
-        assert_clean_webp(field)
+    assert_clean_webp(photo.display)
+    assert_clean_webp(photo.thumbnail)
     assert {path.name for path in stored_files(media)} == {
         Path(name).name for name in photo.stored_files
     }
@@ -149,7 +174,7 @@ def test_large_image_gets_a_large_rendition_after_commit(
     assert photo.large, "the large rendition should have been rendered"
     large = assert_clean_webp(photo.large)
     assert max(large.size) == 2048
-    assert assert_clean_webp(photo.master).size == (3000, 2000)
+    assert assert_clean_master(photo.master).size == (3000, 2000)
     assert len(stored_files(media)) == 4
 
 
@@ -178,7 +203,8 @@ def test_gps_in_the_upload_is_absent_from_every_stored_file(
 
     photo = Photo.objects.get()
     assert photo.large
-    for field in (photo.master, photo.display, photo.thumbnail, photo.large):
+    assert_clean_master(photo.master)
+    for field in (photo.display, photo.thumbnail, photo.large):
         assert_clean_webp(field)
     for path in stored_files(media):
         assert b"SpyCam" not in path.read_bytes()
@@ -189,7 +215,8 @@ def test_gps_is_stripped_from_a_small_rotated_jpeg(owner_client, media):
     assert original.getexif().get_ifd(0x8825)
     post_photo(owner_client, jpeg_with_gps_and_rotation(), "phone.jpg", "image/jpeg")
     photo = Photo.objects.get()
-    for field in (photo.master, photo.display, photo.thumbnail):
+    assert_clean_master(photo.master)
+    for field in (photo.display, photo.thumbnail):
         assert_clean_webp(field)
 
 
@@ -436,3 +463,20 @@ def test_failed_upload_through_the_page_leaves_no_files(owner_client, media, mon
     assert response.status_code == 500
     assert not Photo.objects.exists()
     assert stored_files(media) == []
+
+
+def test_the_master_is_a_jpeg_and_keeps_transparency_as_webp(owner_client, media):
+    """The master is encoded for speed (a WebP of a big photo took most of an upload's
+    time), but never at the cost of what later renditions are made from."""
+    post_photo(owner_client, image_bytes("PNG", size=(80, 60), colour="green"), "opaque.png")
+    buffer = io.BytesIO()
+    Image.new("RGBA", (80, 60), (0, 0, 255, 0)).save(buffer, format="PNG")
+    post_photo(owner_client, buffer.getvalue(), "clear.png")
+
+    opaque, clear = Photo.objects.order_by("pk")
+    opaque_master = assert_clean_master(opaque.master)
+    assert opaque_master.format == "JPEG"
+    assert opaque_master.convert("RGB").getpixel((40, 30))[1] > 100  # still green
+    clear_master = assert_clean_master(clear.master)
+    assert clear_master.format == "WEBP"
+    assert clear_master.mode == "RGBA" and clear_master.getpixel((40, 30))[3] == 0
