@@ -239,3 +239,72 @@ def test_a_dispatch_commits_without_waiting_for_the_disk_and_the_connection_then
     commit_setting()
 
     assert seen == ["off", "on"]
+
+
+class Saturated:
+    """A CPU that requests keep busy (or, with ``busy=False``, one they leave idle)."""
+
+    def __init__(self, busy: bool = True) -> None:
+        self.busy = busy
+
+    def saturated(self) -> bool:
+        return self.busy
+
+
+def test_while_requests_saturate_the_cpu_a_worker_leaves_young_events_for_later(
+    settings, fan, stranger, owner, photo
+):
+    settings.TASKS, settings.WORKER_DEFER_SECONDS = DB_QUEUE, 30
+    other = PhotoFactory(owner=owner)
+    like_set(user=fan, photo=photo, liked=True)
+    like_set(user=stranger, photo=other, liked=True)
+    EngagementEvent.objects.filter(photo=photo).update(
+        created=timezone.now() - timedelta(seconds=31)
+    )
+    command, busy = worker.Command(), Saturated()
+
+    # Under load, only what has waited the whole deferral already: no side effect waits longer.
+    assert command.dispatch_pending({}, older_than=worker.deferral(busy)) == 1
+    assert like_notifications(photo) == 1 and like_notifications(other) == 0
+    assert command.dispatch_pending({}, older_than=worker.deferral(busy)) == 0
+
+    # Once requests leave the CPU idle, the rest at once.
+    assert command.dispatch_pending({}, older_than=worker.deferral(Saturated(busy=False))) == 1
+    assert like_notifications(other) == 1
+
+
+def test_a_worker_told_not_to_defer_dispatches_everything_even_under_load(settings, fan, photo):
+    settings.TASKS, settings.WORKER_DEFER_SECONDS = DB_QUEUE, 0
+    like_set(user=fan, photo=photo, liked=True)
+
+    assert worker.Command().dispatch_pending({}, older_than=worker.deferral(Saturated())) == 1
+    assert like_notifications(photo) == 1
+
+
+def test_cpu_pressure_is_the_share_of_time_something_waited_for_a_cpu(tmp_path, monkeypatch):
+    psi = tmp_path / "cpu"
+    clock = [100.0]
+    monkeypatch.setattr(worker.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(worker.CpuPressure, "PATH", psi)
+
+    def stalled(total_us: int) -> None:
+        psi.write_text(
+            f"some avg10=1.00 avg60=1.00 avg300=1.00 total={total_us}\n"
+            "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+        )
+
+    stalled(5_000_000)
+    pressure = worker.CpuPressure()
+    clock[0] = 102.0
+    stalled(5_100_000)  # 0.1 s of waiting in 2 s: a machine keeping up
+    assert pressure.share() == pytest.approx(0.05)
+    clock[0] = 104.0
+    stalled(6_700_000)  # 1.6 s in the next 2 s: requests queue for the CPU
+    assert pressure.saturated()
+    clock[0] = 106.0
+    stalled(6_750_000)
+    assert not pressure.saturated()
+
+    psi.unlink()  # a kernel without pressure information: never saturated
+    clock[0] = 108.0
+    assert pressure.share() is None and not pressure.saturated()

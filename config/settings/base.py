@@ -178,6 +178,10 @@ TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 7)
 # (a viral burst is served at about 1.5x the rate; its notifications follow). On a
 # machine of its own it makes no difference.
 WORKER_NICE = env_int("WORKER_NICE", 19)
+# While requests keep the CPU saturated (Linux CPU pressure), `manage.py worker` leaves
+# events (notifications, rollups, detection, affinities) for up to this many seconds, so a
+# burst is served first; 0 dispatches them at once whatever the load.
+WORKER_DEFER_SECONDS = env_int("WORKER_DEFER_SECONDS", 30)
 # /healthz reports the queue as behind when the oldest runnable task waited longer.
 HEALTH_MAX_QUEUE_LAG_SECONDS = env_int("HEALTH_MAX_QUEUE_LAG_SECONDS", 60)
 # What /healthz measures as the queue's lag, in seconds: each is a function.
