@@ -36,8 +36,8 @@ def test_seed_demo_posts_photos_with_renditions_on_disk(
         assert photo.alt_text
         assert photo.caption
         assert photo.large, "1600x1200 drawings are big enough for a large rendition"
-        served = {"display": "WEBP", "thumbnail": "WEBP", "large": "WEBP"}
-        for name, image_format in {"master": "JPEG", **served}.items():
+        formats = {"master": "JPEG", "display": "WEBP", "thumbnail": "WEBP", "large": "WEBP"}
+        for name, image_format in formats.items():
             field = getattr(photo, name)
             assert field.storage.exists(field.name), field.name
             with field.open("rb") as stored, Image.open(stored) as image:
