@@ -44,8 +44,11 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError, connection, connections
+from django.db.models import QuerySet
+from django.tasks.base import TaskResultStatus
 from django.urls import reverse
 from django.utils.crypto import get_random_string
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 from config.bench import BARE_URL
@@ -64,6 +67,7 @@ REQUEST_TIMEOUT = 30.0
 # and how long the worker may take to dispatch the events afterwards.
 RESOLVE_SECONDS = 60.0
 DRAIN_SECONDS = 120.0
+TASKS_DRAIN_SECONDS = 60.0
 STOP_TASKS_SECONDS = 5.0
 
 
@@ -646,18 +650,34 @@ def run_phases(plan: Plan, subjects: Subjects, servers: Servers) -> dict:
 # --- Verifying ----------------------------------------------------------------------------
 
 
-def wait_for_outbox(photo: Photo) -> float:
-    """Seconds until every event on the photo was dispatched (or DRAIN_SECONDS)."""
+def waited_until(done: Callable[[], bool], limit: float) -> float:
+    """Seconds until ``done()`` (asked every half second, at most ``limit`` seconds)."""
     started = time.monotonic()
-    while time.monotonic() - started < DRAIN_SECONDS:
+    while time.monotonic() - started < limit:
         try:
-            pending = EngagementEvent.objects.filter(photo=photo, dispatched_at__isnull=True)
-            if not pending.exists():
+            if done():
                 break
         except OperationalError:
             connections.close_all()
         time.sleep(0.5)
     return round(time.monotonic() - started, 1)
+
+
+def tasks_queued() -> QuerySet[DBTaskResult]:
+    return DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    )
+
+
+def wait_for_side_effects(photo: Photo) -> tuple[float, float]:
+    """Seconds until every event on the photo was dispatched (at most DRAIN_SECONDS), then
+    until the tasks those dispatches queued ran (moderation detection, held back
+    MODERATION_DETECTION_DELAY_SECONDS; at most TASKS_DRAIN_SECONDS). Waiting for the
+    tasks also keeps them out of the next run's phases."""
+    undispatched = EngagementEvent.objects.filter(photo=photo, dispatched_at__isnull=True)
+    outbox = waited_until(lambda: not undispatched.exists(), DRAIN_SECONDS)
+    tasks = waited_until(lambda: not tasks_queued().exists(), TASKS_DRAIN_SECONDS)
+    return outbox, tasks
 
 
 def verify(subjects: Subjects) -> list[str]:
@@ -677,6 +697,8 @@ def verify(subjects: Subjects) -> list[str]:
     undispatched = EngagementEvent.objects.filter(photo=photo, dispatched_at__isnull=True)
     if count := undispatched.count():
         problems.append(f"{count} events never dispatched")
+    if count := tasks_queued().count():
+        problems.append(f"{count} tasks still queued after {TASKS_DRAIN_SECONDS:.0f} s")
     notified = set(
         Notification.objects.filter(
             recipient=subjects.owner,
@@ -755,7 +777,8 @@ def report(plan: Plan, subjects: Subjects, results: dict, problems: list[str], o
     retried = sum(client.retried for client in subjects.clients)
     out.write(
         f"requests sent again after an unknown outcome: {retried}; outbox drained in "
-        f"{results['drain_seconds']} s; task worker restarted {results['tasks_restarts']} "
+        f"{results['drain_seconds']} s, the tasks it queued in "
+        f"{results['tasks_drain_seconds']} s; task worker restarted {results['tasks_restarts']} "
         f"time(s); load generator CPU {results['generator_cpu_seconds']} s\n"
     )
     bare_cpu, like_cpu = results["bare"].cpu, results["like"].cpu
@@ -779,6 +802,7 @@ def report(plan: Plan, subjects: Subjects, results: dict, problems: list[str], o
         "fault_note": results["fault"],
         "retried": retried,
         "drain_seconds": results["drain_seconds"],
+        "tasks_drain_seconds": results["tasks_drain_seconds"],
         "tasks_restarts": results["tasks_restarts"],
         "generator_cpu_seconds": results["generator_cpu_seconds"],
         "waits": results["waits"],
@@ -798,7 +822,9 @@ def loadtest(plan: Plan, out) -> dict:
     with servers_running(plan, port, workdir) as servers:
         results = run_phases(plan, subjects, servers)
         connections.close_all()  # a restarted database left them broken
-        results["drain_seconds"] = wait_for_outbox(subjects.photo)
+        results["drain_seconds"], results["tasks_drain_seconds"] = wait_for_side_effects(
+            subjects.photo
+        )
         results["processes"] = servers.processes()
         results["tasks_restarts"] = len(servers.tasks_started) - 1
     problems = verify(subjects)

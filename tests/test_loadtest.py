@@ -13,9 +13,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
-from config.loadtest import Servers
+from config.loadtest import Servers, tasks_queued
 from tests.postgres import POSTGRES_ONLY
 
 
@@ -67,6 +68,12 @@ def test_a_killed_web_worker_loses_nothing_and_every_invariant_holds(tmp_path):
     assert 0 < result["bare"]["requests"] <= 300
     assert 0 < result["like"]["requests"] + result["page"]["requests"] <= 300 + result["retried"]
     assert result["ratio"] > 0
+    # It waited for what the dispatches queued (moderation detection of each client).
+    assert not tasks_queued().exists()
+    detected = DBTaskResult.objects.successful().filter(
+        task_path="engagement.moderation.tasks.detect_due"
+    )
+    assert detected.count() >= 8
     # The server, its workers and the task worker are gone.
     assert result["processes"] and not any(alive(pid) for pid in result["processes"])
     # It made its own people, one session each, and one owner.
