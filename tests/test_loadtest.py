@@ -16,6 +16,7 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
+from config import loadtest
 from config.loadtest import Servers, tasks_queued
 from tests.postgres import POSTGRES_ONLY
 
@@ -112,3 +113,19 @@ def test_the_task_workers_cpu_is_still_counted_after_it_was_restarted(tmp_path):
 
     assert len(started) == 2  # restarted once
     assert after - before >= 0.3
+
+
+def test_the_drain_waits_while_the_outbox_shrinks_and_gives_up_on_a_stall(monkeypatch):
+    """A slow machine drains late but does drain; a worker that stops is not waited on."""
+    monkeypatch.setattr(loadtest, "STALL_SECONDS", 0.05)
+    real_sleep = time.sleep
+    monkeypatch.setattr(loadtest.time, "sleep", lambda seconds: real_sleep(0.01))
+    shrinking = iter([9, 8, 7, 6, 5, 4, 3, 2, 1, 0])
+    asked = []
+    loadtest.drained(lambda: asked.append(1) or next(shrinking))
+    assert len(asked) == 10  # each count below the last one is progress: asked until 0
+
+    stuck_since = time.monotonic()
+    waited = loadtest.drained(lambda: 5)
+    assert 0.05 <= time.monotonic() - stuck_since < 1
+    assert waited < 1
