@@ -308,3 +308,24 @@ def test_cpu_pressure_is_the_share_of_time_something_waited_for_a_cpu(tmp_path, 
     psi.unlink()  # a kernel without pressure information: never saturated
     clock[0] = 108.0
     assert pressure.share() is None and not pressure.saturated()
+
+
+def test_a_repeat_like_dispatches_with_fewer_statements_than_a_first(photo, fan, settings):
+    """Most engagement is with photos and people engaged with before: its rollup day and
+    affinity rows exist, and each is changed with a statement or two, none created."""
+    settings.TASKS = DB_QUEUE
+    for liked in (True, False):
+        like_set(user=fan, photo=photo, liked=liked)
+        event_dispatch(event_id=EngagementEvent.objects.latest("pk").pk)
+    like_set(user=fan, photo=photo, liked=True)
+    event = EngagementEvent.objects.latest("pk")
+
+    with CaptureQueriesContext(connection) as dispatch:
+        assert event_dispatch(event_id=event.pk)
+
+    # One statement for the day's rollup, two for the affinity (lock, change), on
+    # PostgreSQL one more to commit without waiting for the disk.
+    assert len(dispatch.captured_queries) <= 17
+    assert like_notifications(photo) == 1
+    day = PhotoDay.objects.get(photo=photo)
+    assert (day.likes_gained, day.likes_withdrawn) == (2, 1)

@@ -21,11 +21,17 @@ def affinity_learn(*, viewer_id: int, author_id: int, delta: float, at: datetime
     engagement.services.event_dispatch); the row is locked, so two events of the same
     pair cannot lose each other's change.
     """
-    Affinity.objects.bulk_create(
-        [Affinity(viewer_id=viewer_id, author_id=author_id, score=0.0, updated=at)],
-        ignore_conflicts=True,
-    )
-    row = Affinity.objects.select_for_update().get(viewer_id=viewer_id, author_id=author_id)
+    # Most engagement is with an author engaged with before: lock their row. The first
+    # time, create it (ignored if another dispatch just did) and lock it then.
+    locked = Affinity.objects.select_for_update()
+    try:
+        row = locked.get(viewer_id=viewer_id, author_id=author_id)
+    except Affinity.DoesNotExist:
+        Affinity.objects.bulk_create(
+            [Affinity(viewer_id=viewer_id, author_id=author_id, score=0.0, updated=at)],
+            ignore_conflicts=True,
+        )
+        row = locked.get(viewer_id=viewer_id, author_id=author_id)
     row.score = affinity_after(row.score, row.updated, delta, at)
     row.updated = max(row.updated, at)
     row.save(update_fields=["score", "updated"])
