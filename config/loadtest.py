@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import import_module
 from pathlib import Path
 from statistics import quantiles
@@ -47,6 +48,7 @@ from django.db import OperationalError, connection, connections
 from django.db.models import QuerySet
 from django.tasks.base import TaskResultStatus
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.models import DBTaskResult
 
@@ -228,6 +230,7 @@ class Subjects:
     owner: User
     photo: Photo
     clients: list[LoadClient]
+    started: datetime = field(default_factory=timezone.now)  # tasks queued since are its own
 
 
 # --- Preparing: data, sessions, processes -------------------------------------------------
@@ -670,19 +673,20 @@ def drained(left: Callable[[], int]) -> float:
     return round(time.monotonic() - started, 1)
 
 
-def tasks_queued() -> QuerySet[DBTaskResult]:
+def tasks_queued(since: datetime) -> QuerySet[DBTaskResult]:
+    """Tasks queued since ``since`` that have not run yet (or are running)."""
     return DBTaskResult.objects.filter(
-        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+        enqueued_at__gte=since, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
     )
 
 
-def wait_for_side_effects(photo: Photo) -> tuple[float, float]:
+def wait_for_side_effects(subjects: Subjects) -> tuple[float, float]:
     """Seconds until every event on the photo was dispatched, then until the tasks those
     dispatches queued ran (moderation detection, held back
     MODERATION_DETECTION_DELAY_SECONDS). Waiting for the tasks also keeps them out of the
     next run's phases."""
-    undispatched = EngagementEvent.objects.filter(photo=photo, dispatched_at__isnull=True)
-    return drained(undispatched.count), drained(tasks_queued().count)
+    undispatched = EngagementEvent.objects.filter(photo=subjects.photo, dispatched_at__isnull=True)
+    return drained(undispatched.count), drained(tasks_queued(subjects.started).count)
 
 
 def verify(subjects: Subjects) -> list[str]:
@@ -702,7 +706,7 @@ def verify(subjects: Subjects) -> list[str]:
     undispatched = EngagementEvent.objects.filter(photo=photo, dispatched_at__isnull=True)
     if count := undispatched.count():
         problems.append(f"{count} events never dispatched")
-    if count := tasks_queued().count():
+    if count := tasks_queued(subjects.started).count():
         problems.append(f"{count} tasks still queued")
     notified = set(
         Notification.objects.filter(
@@ -827,9 +831,7 @@ def loadtest(plan: Plan, out) -> dict:
     with servers_running(plan, port, workdir) as servers:
         results = run_phases(plan, subjects, servers)
         connections.close_all()  # a restarted database left them broken
-        results["drain_seconds"], results["tasks_drain_seconds"] = wait_for_side_effects(
-            subjects.photo
-        )
+        results["drain_seconds"], results["tasks_drain_seconds"] = wait_for_side_effects(subjects)
         results["processes"] = servers.processes()
         results["tasks_restarts"] = len(servers.tasks_started) - 1
     problems = verify(subjects)
