@@ -3,11 +3,57 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import Any
 
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Count, QuerySet, Subquery
+from django.db.models import Count, Field, Model, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+
+
+def quoted_names(model: type[Model]) -> dict[str, str]:
+    """``model``'s quoted table name (``table``) and column names (by field name), for
+    statements written out in SQL once."""
+    quote = connection.ops.quote_name
+    names = {"table": quote(model._meta.db_table)}
+    names.update({field.name: quote(field.column) for field in model._meta.concrete_fields})
+    return names
+
+
+def count_up(
+    model: type[Model], *, row: dict[str, Any], unique: tuple[str, ...], column: str
+) -> None:
+    """Add one to ``column`` of ``model``'s ``row``, found by its ``unique`` fields (a
+    unique constraint's), or create the row with ``column`` at 1 and every other field
+    at its default. One statement, INSERT ... ON CONFLICT DO UPDATE (PostgreSQL, and SQLite
+    since 3.24): the row is locked by it, so concurrent writers neither lose nor double a
+    count; the ORM needs two (an insert ignoring conflicts, then an update)."""
+    sql, fields = _count_up_statement(model, unique, column)
+    values = [
+        field.get_db_prep_value(row[field.name], connection)
+        if field.name in row
+        else (1 if field.name == column else field.get_default())
+        for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+
+
+@cache
+def _count_up_statement(
+    model: type[Model], unique: tuple[str, ...], column: str
+) -> tuple[str, list[Field]]:
+    """count_up's SQL, and the fields whose values it takes, in order."""
+    names = quoted_names(model)
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    counted = names[column]
+    sql = (
+        f"INSERT INTO {names['table']} ({', '.join(names[field.name] for field in fields)})"
+        f" VALUES ({', '.join(['%s'] * len(fields))})"
+        f" ON CONFLICT ({', '.join(names[name] for name in unique)})"
+        f" DO UPDATE SET {counted} = {names['table']}.{counted} + 1"
+    )
+    return sql, fields
 
 
 def count_of(rows: QuerySet, *, per: str) -> Coalesce:

@@ -18,7 +18,7 @@ from functools import cache
 from django.db import connection, transaction
 
 from accounts.models import User
-from config.queries import prepared_cursor
+from config.queries import prepared_cursor, quoted_names
 from engagement.models import EngagementEvent, Like
 from photos.models import Photo
 from photos.selectors import GRID_FIELDS
@@ -44,14 +44,6 @@ def _photo_fields() -> list[str]:
     return [field.attname for field in Photo._meta.concrete_fields if field.attname in grid]
 
 
-def _names(model) -> dict[str, str]:
-    """Quoted table and column names of ``model``, for the SQL templates."""
-    quote = connection.ops.quote_name
-    names = {"table": quote(model._meta.db_table)}
-    names.update({field.name: quote(field.column) for field in model._meta.concrete_fields})
-    return names
-
-
 @cache
 def _sql(
     *, liked: bool, shielded: bool, combined: bool, plainly_visible: bool = False
@@ -60,7 +52,9 @@ def _sql(
     one combined statement, or the change, the event and the count in turn. With
     ``plainly_visible`` (combined only), the change happens only if the photo's owner is
     active and the photo not hidden, and the photo's grid fields come back with it."""
-    like, event, photo, owner = _names(Like), _names(EngagementEvent), _names(Photo), _names(User)
+    like, event, photo, owner = (
+        quoted_names(model) for model in (Like, EngagementEvent, Photo, User)
+    )
     gate = ""
     if plainly_visible:
         gate = (

@@ -1,18 +1,19 @@
 """Every write to the insight rollups and the view log.
 
-Rollup rows are created with ``bulk_create(ignore_conflicts=True)`` and then changed with
-an ``F()`` update or under a row lock, so concurrent writers (on PostgreSQL) neither lose
-nor double a change.
+Like and follower counts are added in one upsert each (config.queries.count_up); the view
+log's rows are created with ``bulk_create(ignore_conflicts=True)`` and the reach recounted
+under a row lock. Either way concurrent writers (on PostgreSQL) neither lose nor double a
+change.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
-from functools import cache
 
-from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db import transaction
+from django.db.models import Count
 
+from config.queries import count_up
 from engagement.insights.days import utc_day
 from engagement.insights.models import FollowerDay, PhotoDay, PhotoView
 from photos.models import Photo
@@ -21,42 +22,22 @@ LIKE_COLUMNS = {"gained": "likes_gained", "withdrawn": "likes_withdrawn", "voide
 
 
 def photo_day_count(*, photo: Photo, at: datetime, change: str) -> None:
-    """Add one like ``change`` (gained, withdrawn or voided) to the photo's day of ``at``.
-
-    One statement, run inside every event's dispatch: it creates the day with this change
-    counted, or adds it to the day's row in place (the row is locked by the upsert, so
-    concurrent dispatches neither lose nor double a change). Through the ORM this was an
-    insert that ignores conflicts and then an update: two statements to build and send.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _photo_day_upsert(LIKE_COLUMNS[change]),
-            [photo.pk, photo.owner_id, connection.ops.adapt_datefield_value(utc_day(at))],
-        )
-
-
-@cache
-def _photo_day_upsert(column: str) -> str:
-    """INSERT ... ON CONFLICT DO UPDATE (PostgreSQL, and SQLite since 3.24) raising
-    ``column`` by one; every counter of a new day starts at 0, ``column`` at 1."""
-    meta, quote = PhotoDay._meta, connection.ops.quote_name
-    table = quote(meta.db_table)
-    photo, owner, day = (quote(meta.get_field(name).column) for name in ("photo", "owner", "day"))
-    counters = [*LIKE_COLUMNS.values(), "views", "unique_viewers"]
-    starts = ", ".join("1" if name == column else "0" for name in counters)
-    return (
-        f"INSERT INTO {table} ({photo}, {owner}, {day}, {', '.join(map(quote, counters))})"
-        f" VALUES (%s, %s, %s, {starts}) ON CONFLICT ({photo}, {day})"
-        f" DO UPDATE SET {quote(column)} = {table}.{quote(column)} + 1"
+    """Add one like ``change`` (gained, withdrawn or voided) to the photo's day of ``at``."""
+    count_up(
+        PhotoDay,
+        row={"photo": photo.pk, "owner": photo.owner_id, "day": utc_day(at)},
+        unique=("photo", "day"),
+        column=LIKE_COLUMNS[change],
     )
 
 
-@transaction.atomic
 def follower_day_count(*, user_id: int, at: datetime, gained: bool) -> None:
-    column = "gained" if gained else "lost"
-    day = utc_day(at)
-    FollowerDay.objects.bulk_create([FollowerDay(user_id=user_id, day=day)], ignore_conflicts=True)
-    FollowerDay.objects.filter(user_id=user_id, day=day).update(**{column: F(column) + 1})
+    count_up(
+        FollowerDay,
+        row={"user": user_id, "day": utc_day(at)},
+        unique=("user", "day"),
+        column="gained" if gained else "lost",
+    )
 
 
 def photo_views_record(*, views: Iterable[tuple[int, str, date, str]]) -> None:
