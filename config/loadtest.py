@@ -590,6 +590,18 @@ class WaitSampler(threading.Thread):
                 self.waits[f"{kind}:{event}"] += count
         connection.close()
 
+    @classmethod
+    @contextmanager
+    def running(cls) -> Iterator["WaitSampler"]:
+        """A sampler sampling while the block runs."""
+        sampler = cls()
+        sampler.start()
+        try:
+            yield sampler
+        finally:
+            sampler.stopped.set()
+            sampler.join()
+
     def summary(self) -> dict[str, float]:
         """Mean active backends per sample, by what they wait on (largest first)."""
         samples = max(self.samples, 1)
@@ -609,16 +621,16 @@ def run_phases(plan: Plan, subjects: Subjects, servers: Servers) -> dict:
     results: dict = {}
 
     async def phases() -> None:
+        # Both phases are watched the same way: the sampler's queries cost the same in each.
         until = time.monotonic() + plan.seconds
         bare = Stats("bare POST", until=until, length=plan.seconds)
         budget = Budget(plan.max_requests)
         cpu = servers.cpu_seconds()
-        await asyncio.gather(*(bare_client(c, bare, budget) for c in subjects.clients))
+        with WaitSampler.running() as bare_waits:
+            await asyncio.gather(*(bare_client(c, bare, budget) for c in subjects.clients))
         bare.cpu = spent(cpu, servers.cpu_seconds())
 
         fault = Fault(plan.fault, servers)
-        sampler = WaitSampler()
-        sampler.start()
         until = time.monotonic() + plan.seconds
         phase = {
             "like": Stats("like/unlike", until=until, length=plan.seconds),
@@ -626,22 +638,21 @@ def run_phases(plan: Plan, subjects: Subjects, servers: Servers) -> dict:
         }
         budget = Budget(plan.max_requests)
         cpu = servers.cpu_seconds()
-        striking = asyncio.create_task(fault.strike(plan.seconds / 2))
-        await asyncio.gather(
-            *(
-                toggling_client(c, urls, phase, budget, rng, plan.page_share)
-                for c in subjects.clients
+        with WaitSampler.running() as like_waits:
+            striking = asyncio.create_task(fault.strike(plan.seconds / 2))
+            await asyncio.gather(
+                *(
+                    toggling_client(c, urls, phase, budget, rng, plan.page_share)
+                    for c in subjects.clients
+                )
             )
-        )
-        phase["like"].cpu = spent(cpu, servers.cpu_seconds())
-        await striking
-        sampler.stopped.set()
-        sampler.join()
+            phase["like"].cpu = spent(cpu, servers.cpu_seconds())
+            await striking
         for client in subjects.clients:
             client.connection.close()
         results.update(
             bare=bare, like=phase["like"], page=phase["page"], fault=fault.note,
-            waits=sampler.summary(),
+            waits={"bare": bare_waits.summary(), "like": like_waits.summary()},
         )  # fmt: skip
 
     cpu = time.process_time()
@@ -800,7 +811,11 @@ def report(plan: Plan, subjects: Subjects, results: dict, problems: list[str], o
         f"{like_cpu['tasks']} s in the task worker"
         f"{KILLED_NOT_COUNTED if plan.fault == 'kill-worker' else ''}\n"
     )
-    out.write(f"database backends waiting on (mean per sample): {results['waits']}\n")
+    for name, waits in (
+        ("bare POST", results["waits"]["bare"]),
+        ("like/unlike", results["waits"]["like"]),
+    ):
+        out.write(f"database backends waiting on (mean per sample), {name}: {waits}\n")
     for problem in problems[:50]:
         out.write(f"  INVARIANT BROKEN: {problem}\n")
     line = {

@@ -9,6 +9,8 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Count, Field, Model, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.db.models.sql import Query
+from django.db.models.sql.compiler import SQLCompiler
 
 
 def quoted_names(model: type[Model]) -> dict[str, str]:
@@ -18,6 +20,34 @@ def quoted_names(model: type[Model]) -> dict[str, str]:
     names = {"table": quote(model._meta.db_table)}
     names.update({field.name: quote(field.column) for field in model._meta.concrete_fields})
     return names
+
+
+def models_from_row(models: tuple[type[Model], ...], row: tuple) -> list[Model]:
+    """One instance of each of ``models`` from ``row``, which holds every concrete column
+    of each in turn (the order ``quoted_names`` and ``concrete_fields`` give), converted
+    as the ORM converts what it reads (SQLite's datetimes made aware, for one)."""
+    converters, spans = _row_reading(models)
+    (values,) = SQLCompiler(Query(None), connection, None).apply_converters([row], converters)
+    return [
+        model.from_db(connection.alias, attnames, values[start:end])
+        for model, (attnames, start, end) in zip(models, spans, strict=True)
+    ]
+
+
+@cache
+def _row_reading(models: tuple[type[Model], ...]) -> tuple[dict, list]:
+    """models_from_row's converters by position, and each model's attnames and span."""
+    fields = [field for model in models for field in model._meta.concrete_fields]
+    compiler = SQLCompiler(Query(None), connection, None)
+    converters = compiler.get_converters(
+        [field.get_col(field.model._meta.db_table) for field in fields]
+    )
+    spans, start = [], 0
+    for model in models:
+        attnames = [field.attname for field in model._meta.concrete_fields]
+        spans.append((attnames, start, start + len(attnames)))
+        start += len(attnames)
+    return converters, spans
 
 
 def count_up(

@@ -6,9 +6,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from accounts.models import Follow, User
+from config.queries import models_from_row, quoted_names
 from photos.models import Photo
 
 GRID_FIELDS = [
@@ -33,11 +33,29 @@ def may_see_hidden(viewer: User | AnonymousUser | None, photo: Photo) -> bool:
 
 
 def photo_for_page(photo_id: int, viewer: User | AnonymousUser | None = None) -> Photo:
-    """The photo, or 404 if its owner is gone or it is hidden from ``viewer``."""
-    photo = get_object_or_404(
-        Photo.objects.select_related("owner"), pk=photo_id, owner__is_active=True
-    )
+    """The photo with its owner, or 404 if its owner is gone or it is hidden from
+    ``viewer``. Read with SQL written once: through the ORM, building this query took
+    five times as long as running it, on every photo page, likers list and insight."""
+    with connection.cursor() as cursor:
+        cursor.execute(_page_sql(), [photo_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    photo, owner = models_from_row((Photo, User), row)
+    Photo.owner.field.set_cached_value(photo, owner)
     return _unless_hidden(photo, viewer)
+
+
+@cache
+def _page_sql() -> str:
+    photo, owner = quoted_names(Photo), quoted_names(User)
+    columns = [f"p.{photo[field.name]}" for field in Photo._meta.concrete_fields]
+    columns += [f"o.{owner[field.name]}" for field in User._meta.concrete_fields]
+    return (
+        f"SELECT {', '.join(columns)} FROM {photo['table']} p"
+        f" JOIN {owner['table']} o ON o.{owner['id']} = p.{photo['owner']}"
+        f" WHERE p.{photo['id']} = %s AND o.{owner['is_active']}"
+    )
 
 
 def photo_for_action(photo_id: int, viewer: User | AnonymousUser | None = None) -> Photo:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from engagement.ranking.services import feed_order_set
 from photos.models import Photo
+from photos.selectors import photo_for_page
 from tests.factories import FollowFactory, PhotoFactory
 from tests.pages import admin_rows, assert_redirects_to_login, heading, page_text
 
@@ -621,3 +622,20 @@ def test_photo_admin_filters_and_sorts_by_caption(client, admin_user, owner, med
     assert captions({"hide_like_count__exact": "1"}) == ["Birch"]
     assert captions({"hide_like_count__exact": "0", "o": "4"}) == ["Alder", "Cedar"]
     assert captions({"o": "-4"}) == ["Cedar", "Birch", "Alder"]
+
+
+def test_a_photo_page_reads_the_photo_and_its_owner_in_one_query_as_the_orm_would(
+    photo, fan, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        read = photo_for_page(photo.pk, fan)
+        assert read.owner.username == photo.owner.username
+    stored = Photo.objects.select_related("owner").get(pk=photo.pk)
+    assert timezone.is_aware(read.created)
+    assert read.created == stored.created
+    assert read.owner.date_joined == stored.owner.date_joined
+    assert (read.master.name, read.caption, read.width) == (
+        stored.master.name,
+        stored.caption,
+        stored.width,
+    )
