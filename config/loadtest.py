@@ -684,6 +684,11 @@ def drained(left: Callable[[], int]) -> float:
     return round(time.monotonic() - started, 1)
 
 
+def undispatched_events(photo: Photo) -> QuerySet[EngagementEvent]:
+    """The photo's events whose side effects have not run yet."""
+    return EngagementEvent.objects.filter(photo=photo, dispatched_at__isnull=True)
+
+
 def tasks_queued(since: datetime) -> QuerySet[DBTaskResult]:
     """Tasks queued since ``since`` that have not run yet (or are running)."""
     return DBTaskResult.objects.filter(
@@ -696,8 +701,10 @@ def wait_for_side_effects(subjects: Subjects) -> tuple[float, float]:
     dispatches queued ran (moderation detection, held back
     MODERATION_DETECTION_DELAY_SECONDS). Waiting for the tasks also keeps them out of the
     next run's phases."""
-    undispatched = EngagementEvent.objects.filter(photo=subjects.photo, dispatched_at__isnull=True)
-    return drained(undispatched.count), drained(tasks_queued(subjects.started).count)
+    return (
+        drained(undispatched_events(subjects.photo).count),
+        drained(tasks_queued(subjects.started).count),
+    )
 
 
 def verify(subjects: Subjects) -> list[str]:
@@ -714,8 +721,7 @@ def verify(subjects: Subjects) -> list[str]:
         )
     ):  # fmt: skip
         history.setdefault(actor, []).append(kind)
-    undispatched = EngagementEvent.objects.filter(photo=photo, dispatched_at__isnull=True)
-    if count := undispatched.count():
+    if count := undispatched_events(photo).count():
         problems.append(f"{count} events never dispatched")
     if count := tasks_queued(subjects.started).count():
         problems.append(f"{count} tasks still queued")
@@ -811,11 +817,11 @@ def report(plan: Plan, subjects: Subjects, results: dict, problems: list[str], o
         f"{like_cpu['tasks']} s in the task worker"
         f"{KILLED_NOT_COUNTED if plan.fault == 'kill-worker' else ''}\n"
     )
-    for name, waits in (
-        ("bare POST", results["waits"]["bare"]),
-        ("like/unlike", results["waits"]["like"]),
-    ):
-        out.write(f"database backends waiting on (mean per sample), {name}: {waits}\n")
+    for phase in ("bare", "like"):
+        waits = results["waits"][phase]
+        out.write(
+            f"database backends waiting on (mean per sample), {results[phase].name}: {waits}\n"
+        )
     for problem in problems[:50]:
         out.write(f"  INVARIANT BROKEN: {problem}\n")
     line = {

@@ -26,8 +26,8 @@ def models_from_row(models: tuple[type[Model], ...], row: tuple) -> list[Model]:
     """One instance of each of ``models`` from ``row``, which holds every concrete column
     of each in turn (the order ``quoted_names`` and ``concrete_fields`` give), converted
     as the ORM converts what it reads (SQLite's datetimes made aware, for one)."""
-    converters, spans = _row_reading(models)
-    (values,) = SQLCompiler(Query(None), connection, None).apply_converters([row], converters)
+    compiler, converters, spans = _row_reading(models)
+    (values,) = compiler.apply_converters([row], converters)
     return [
         model.from_db(connection.alias, attnames, values[start:end])
         for model, (attnames, start, end) in zip(models, spans, strict=True)
@@ -35,8 +35,9 @@ def models_from_row(models: tuple[type[Model], ...], row: tuple) -> list[Model]:
 
 
 @cache
-def _row_reading(models: tuple[type[Model], ...]) -> tuple[dict, list]:
-    """models_from_row's converters by position, and each model's attnames and span."""
+def _row_reading(models: tuple[type[Model], ...]) -> tuple[SQLCompiler, dict, list]:
+    """models_from_row's compiler (it applies converters through the connection of the
+    moment), its converters by position, and each model's attnames and span."""
     fields = [field for model in models for field in model._meta.concrete_fields]
     compiler = SQLCompiler(Query(None), connection, None)
     converters = compiler.get_converters(
@@ -47,7 +48,7 @@ def _row_reading(models: tuple[type[Model], ...]) -> tuple[dict, list]:
         attnames = [field.attname for field in model._meta.concrete_fields]
         spans.append((attnames, start, start + len(attnames)))
         start += len(attnames)
-    return converters, spans
+    return compiler, converters, spans
 
 
 def count_up(
